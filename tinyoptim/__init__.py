@@ -1,0 +1,94 @@
+"""tinyoptim: a small deep-learning engine with torch.optim's optimizers, number for number.
+
+``tinyoptim.Tensor`` is a reverse-mode autograd tensor on NumPy (CPU), CuPy (GPU) or the
+strict test device; ``tinyoptim.nn`` holds modules and ``tinyoptim.optim`` optimizers that
+mirror torch's.
+"""
+
+__version__ = "0.1.0"
+
+from . import autograd, cuda
+from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.factories import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .autograd.functional import cat, maximum, minimum, stack, where
+from .backends import (
+    Device as device,
+)
+from .backends import (
+    get_default_device,
+    get_default_dtype,
+    get_rng_state,
+    manual_seed,
+    set_default_device,
+    set_default_dtype,
+    set_rng_state,
+)
+from .backends.dtype import DType as dtype
+from .backends.dtype import bool_ as bool  # noqa: A001 - torch's name
+from .backends.dtype import float16, float32, float64, int32, int64, uint8
+
+__all__ = [
+    "Tensor",
+    "bool",
+    "arange",
+    "autograd",
+    "cat",
+    "cuda",
+    "device",
+    "dtype",
+    "empty",
+    "empty_like",
+    "enable_grad",
+    "eye",
+    "float16",
+    "float32",
+    "float64",
+    "from_dlpack",
+    "from_numpy",
+    "full",
+    "full_like",
+    "get_default_device",
+    "get_default_dtype",
+    "get_rng_state",
+    "int32",
+    "int64",
+    "is_grad_enabled",
+    "linspace",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randint",
+    "randn",
+    "set_default_device",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "set_rng_state",
+    "stack",
+    "tensor",
+    "uint8",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,31 @@
+"""Top-level functions that take several tensors: ``cat``, ``stack``, ``where``, ..."""
+
+from __future__ import annotations
+
+from .ops import elementwise as ew
+from .ops import shape
+from .tensor import Tensor, _operand
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    return shape.Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    return shape.Stack.apply(*tensors, dim=dim)
+
+
+def where(condition: Tensor, input, other) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other`` (either may be a number)."""
+    like = condition
+    return ew.Where.apply(condition, _operand(input, like), _operand(other, like))
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    return ew.Maximum.apply(input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    return ew.Minimum.apply(input, other)

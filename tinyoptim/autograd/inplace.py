@@ -1,0 +1,130 @@
+"""In-place tensor ops: ``add_``, ``mul_``, ``fill_``, ``copy_``, ``x[i] = v`` and friends.
+
+Every in-place op bumps the tensor's version counter, so backward can tell when a value it
+saved was overwritten. Outside a graph the op writes straight into ``data``. Inside one
+(the tensor, or the other operand, requires grad and grad mode is on) the op is recorded
+as usual and the result copied into ``data``: the tensor takes the new node as its
+``grad_fn``, as torch does. A leaf that requires grad refuses in-place ops unless grad
+mode is off (that is how optimizers update parameters).
+"""
+
+from __future__ import annotations
+
+from .grad_mode import is_grad_enabled
+
+LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def _check_leaf(t) -> None:
+    if t.requires_grad and t.grad_fn is None and is_grad_enabled():
+        raise RuntimeError(LEAF_INPLACE)
+
+
+def _records(t, *others) -> bool:
+    from .tensor import Tensor
+
+    return is_grad_enabled() and (
+        t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+    )
+
+
+def apply(t, fn, *others, **options):
+    """``t = fn(t, *others)`` written into ``t``'s own array."""
+    from .tensor import Tensor, _operand
+
+    _check_leaf(t)
+    others = tuple(_operand(o, t) for o in others)
+    if not _records(t, *others):
+        raw = [o.data if isinstance(o, Tensor) else o for o in others]
+        for o in others:
+            if isinstance(o, Tensor) and o.device != t.device:
+                from .function import DEVICE_MISMATCH
+
+                raise RuntimeError(DEVICE_MISMATCH.format(t.device, o.device))
+        t.data[...] = fn.forward(_Scratch(t), t.data, *raw, **options)
+        t._version_counter.value += 1
+        return t
+    return _rebase(t, fn, *others, **options)
+
+
+def _rebase(t, fn, *others, **options):
+    """Record ``fn(t, *others)`` and make ``t`` its output, in place."""
+    from .tensor import Tensor
+
+    old = Tensor._make(t.data, t.device, t.requires_grad)
+    old.grad_fn, old._version_counter = t.grad_fn, t._version_counter
+    out = fn.apply(old, *others, **options)
+    node = out.grad_fn
+    # The node must not see t's array change under it: keep a copy of what it saved.
+    node.saved = tuple(a.copy() if a is t.data else a for a in node.saved)
+    node._versions = [
+        (t._version_counter, t._version_counter.value + 1, *rest)
+        if counter is out._version_counter
+        else (counter, then, *rest)
+        for counter, then, *rest in node._versions
+        if counter is not t._version_counter
+    ]
+    t.data[...] = out.data
+    t._version_counter.value += 1
+    t.grad_fn = node
+    t._requires_grad = True
+    if t._retains_grad:
+        t._retains_grad = False
+        t.retain_grad()
+    return t
+
+
+def fill(t, value):
+    """``t[...] = value`` for a number (or a 0-d tensor)."""
+    from .tensor import Tensor
+
+    _check_leaf(t)
+    if isinstance(value, Tensor):
+        return copy(t, value)
+    t.data.fill(value)
+    t._version_counter.value += 1
+    if is_grad_enabled() and t.grad_fn is not None:
+        t.grad_fn, t._requires_grad = None, False  # a constant now: no gradient flows back
+    return t
+
+
+def copy(t, src):
+    """``t[...] = src`` (broadcast, cast to ``t``'s dtype, from any device)."""
+    from .ops.elementwise import Overwrite
+    from .tensor import Tensor
+
+    _check_leaf(t)
+    if not isinstance(src, Tensor):
+        from .factories import tensor
+
+        src = tensor(src, device=t.device)
+    if src.device != t.device:
+        src = src.to(t.device)
+    return apply(t, Overwrite, src)
+
+
+def setitem(t, key, value):
+    """``t[key] = value``."""
+    from .ops.index import SetItem, as_key
+
+    return apply(t, SetItem, value, key=as_key(key, t))
+
+
+class _Scratch:
+    """A stand-in ctx for running an op's forward outside the graph."""
+
+    def __init__(self, t):
+        self.backend = t.backend
+        self.xp = self.backend.xp
+        self.saved = ()
+        self.needs_grad = _NoGrad()
+
+    def save_for_backward(self, *arrays) -> None:
+        pass
+
+
+class _NoGrad:
+    """``needs_grad[i]`` is False for every input."""
+
+    def __getitem__(self, index: int) -> bool:
+        return False

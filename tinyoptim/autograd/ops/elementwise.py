@@ -1,0 +1,407 @@
+"""Elementwise ops: arithmetic with NumPy broadcasting, and the unary math functions.
+
+Each op gives its formula and partial derivatives. Broadcast gradients are summed back to
+each input's shape with ``unbroadcast``. Python scalars stay scalars, so a float32 tensor
+times 0.5 stays float32 (NumPy 2's weak scalar promotion, as in torch).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..function import Function
+from ._util import shape_of, unbroadcast
+
+
+class Add(Function):
+    r"""z = a + b;  dz/da = 1,  dz/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = shape_of(a), shape_of(b)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a_shape, b_shape = ctx.shapes
+        grad_a = unbroadcast(grad, a_shape) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(grad, b_shape) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Sub(Function):
+    r"""z = a - b;  dz/da = 1,  dz/db = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = shape_of(a), shape_of(b)
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a_shape, b_shape = ctx.shapes
+        grad_a = unbroadcast(grad, a_shape) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(-grad, b_shape) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Mul(Function):
+    r"""z = a * b;  dz/da = b,  dz/db = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        grad_a = unbroadcast(grad * b, shape_of(a)) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(grad * a, shape_of(b)) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    r"""z = a / b;  dz/da = 1/b,  dz/db = -a/b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        grad_a = unbroadcast(grad / b, shape_of(a)) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(-grad * a / (b * b), shape_of(b)) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    r"""z = a^b;  dz/da = b a^{b-1},  dz/db = a^b \log a (0 where a = 0, as torch has it)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved
+        xp = ctx.xp
+        grad_a = grad_b = None
+        if ctx.needs_grad[0]:
+            if not hasattr(b, "shape") and b == 0:
+                grad_a = xp.zeros_like(grad * a)  # torch: d(a^0)/da = 0, even at a = 0
+            else:
+                grad_a = unbroadcast(grad * b * a ** (b - 1), shape_of(a))
+        if ctx.needs_grad[1]:
+            log_a = xp.log(xp.where(a == 0, 1, a)) if hasattr(a, "shape") else math.log(a or 1)
+            grad_b = unbroadcast(grad * out * log_a, shape_of(b))
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    r"""z = -a;  dz/da = -1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    r"""z = e^a;  dz/da = z."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out
+
+
+class Log(Function):
+    r"""z = \ln a;  dz/da = 1/a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad / a
+
+
+class Sqrt(Function):
+    r"""z = \sqrt{a};  dz/da = 1 / (2 z)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad / (2 * out)
+
+
+class Sin(Function):
+    r"""z = \sin a;  dz/da = \cos a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad * ctx.xp.cos(a)
+
+
+class Cos(Function):
+    r"""z = \cos a;  dz/da = -\sin a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return -grad * ctx.xp.sin(a)
+
+
+class Tanh(Function):
+    r"""z = \tanh a;  dz/da = 1 - z^2."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    r"""z = 1 / (1 + e^{-a});  dz/da = z (1 - z)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        # Two branches so that neither e^{-a} nor e^{a} overflows.
+        e = xp.exp(-xp.abs(a))
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * out * (1 - out)
+
+
+class Relu(Function):
+    r"""z = \max(a, 0);  dz/da = 1 where a > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = ctx.xp.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved
+        return grad * (out > 0)
+
+
+class Gelu(Function):
+    r"""z = a \Phi(a) with \Phi the normal CDF;  dz/da = \Phi(a) + a \phi(a).
+
+    ``approximate="tanh"`` uses torch's tanh formula,
+    z = a/2 (1 + \tanh(\sqrt{2/\pi}(a + 0.044715 a^3))).
+    """
+
+    @staticmethod
+    def forward(ctx, a, approximate="none"):
+        xp = ctx.xp
+        ctx.approximate = approximate
+        ctx.save_for_backward(a)
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a)
+            return 0.5 * a * (1 + xp.tanh(inner))
+        if approximate != "none":
+            raise ValueError(
+                f"approximate argument must be either none or tanh, got {approximate!r}"
+            )
+        return 0.5 * a * (1 + ctx.backend.erf(a * (1 / math.sqrt(2))))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        xp = ctx.xp
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = xp.tanh(k * (a + 0.044715 * a * a * a))
+            return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a))
+        cdf = 0.5 * (1 + ctx.backend.erf(a * (1 / math.sqrt(2))))
+        pdf = xp.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
+        return grad * (cdf + a * pdf)
+
+
+class Abs(Function):
+    r"""z = |a|;  dz/da = sign(a) (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return ctx.xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        return grad * ctx.xp.sign(a)
+
+
+class Clamp(Function):
+    r"""z = \min(\max(a, lo), hi);  dz/da = 1 where lo <= a <= hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        ctx.save_for_backward(a)
+        ctx.bounds = min, max
+        out = a
+        if min is not None:
+            out = ctx.xp.maximum(out, min)
+        if max is not None:
+            out = ctx.xp.minimum(out, max)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved
+        low, high = ctx.bounds
+        if low is not None:
+            grad = grad * (a >= low)
+        if high is not None:
+            grad = grad * (a <= high)
+        return grad
+
+
+class Maximum(Function):
+    r"""z = \max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        share = (a > b) + 0.5 * (a == b)
+        grad_a = unbroadcast(grad * share, shape_of(a)) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(grad * (1 - share), shape_of(b)) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Minimum(Function):
+    r"""z = \min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        share = (a < b) + 0.5 * (a == b)
+        grad_a = unbroadcast(grad * share, shape_of(a)) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(grad * (1 - share), shape_of(b)) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Where(Function):
+    r"""z = a where cond else b;  dz/da = cond,  dz/db = not cond."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        ctx.shapes = shape_of(a), shape_of(b)
+        return ctx.xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved
+        a_shape, b_shape = ctx.shapes
+        zero = ctx.xp.zeros((), dtype=grad.dtype)
+        grad_a = unbroadcast(ctx.xp.where(cond, grad, zero), a_shape) if ctx.needs_grad[1] else None
+        grad_b = unbroadcast(ctx.xp.where(cond, zero, grad), b_shape) if ctx.needs_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Clone(Function):
+    r"""z = a (a copy);  dz/da = 1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Overwrite(Function):
+    r"""z = b broadcast to a's shape and cast to its dtype (``a.copy_(b)``);  dz/db = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shape = shape_of(b)
+        return ctx.xp.broadcast_to(b, a.shape).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, unbroadcast(grad, ctx.shape)
+
+
+class ToCopy(Function):
+    r"""z = a on another device and/or dtype;  dz/da = the gradient moved and cast back."""
+
+    @staticmethod
+    def forward(ctx, a, device=None, dtype=None):
+        ctx.source_dtype = a.dtype
+        target = device.backend
+        if target is not ctx.backend:
+            a = target.from_host(ctx.backend.to_host(a))
+        ctx.out_device = device
+        return a.astype(dtype.np) if a.dtype != dtype.np else a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        target = ctx.out_device.backend
+        if target is not ctx.backend:
+            grad = ctx.backend.from_host(target.to_host(grad))
+        return grad.astype(ctx.source_dtype)

@@ -1,0 +1,194 @@
+"""Reductions: sum, mean, max/min, var, logsumexp, over all axes or ``dim`` (int or tuple).
+
+The backward of a reduction broadcasts the upstream gradient back over the reduced axes,
+so each re-inserts those axes first when ``keepdim`` dropped them.
+"""
+
+from __future__ import annotations
+
+from ..function import Function
+from ._util import normalize_dim, normalize_dims
+
+
+def _axes(dim, ndim):
+    """Axes for NumPy (None = all) from torch's ``dim``."""
+    return None if ndim == 0 else normalize_dims(dim, ndim)
+
+
+def _keep(grad, axes, shape):
+    """``grad`` with the reduced axes back as size 1, ready to broadcast over ``shape``."""
+    return grad.reshape(tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape)))
+
+
+def _count(shape, axes) -> int:
+    n = 1
+    for i, size in enumerate(shape):
+        if axes is None or i in axes:
+            n *= size
+    return n
+
+
+class Sum(Function):
+    r"""z = \sum_i a_i over the axes;  dz/da_i = 1."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        return a.sum(axis=ctx.axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _keep(grad, ctx.axes, ctx.shape)
+        return ctx.xp.broadcast_to(grad, ctx.shape).copy()
+
+
+class Mean(Function):
+    r"""z = \frac{1}{n} \sum_i a_i over the axes;  dz/da_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        if a.dtype.kind not in "fc":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {str(a.dtype).capitalize()}"
+            )
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        return a.mean(axis=ctx.axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _keep(grad, ctx.axes, ctx.shape) / _count(ctx.shape, ctx.axes)
+        return ctx.xp.broadcast_to(grad, ctx.shape).copy()
+
+
+class Amax(Function):
+    r"""z = \max_i a_i over the axes;  the gradient is shared evenly among the maxima."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        if a.size == 0:
+            raise RuntimeError(
+                "max(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        out = a.max(axis=ctx.axes, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        hit = a == _keep(out, ctx.axes, ctx.shape)
+        count = hit.sum(axis=ctx.axes, keepdims=True)
+        return hit * (_keep(grad, ctx.axes, ctx.shape) / count)
+
+
+class Amin(Function):
+    r"""z = \min_i a_i over the axes;  the gradient is shared evenly among the minima."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        if a.size == 0:
+            raise RuntimeError(
+                "min(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        out = a.min(axis=ctx.axes, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    backward = Amax.backward
+
+
+class Pick(Function):
+    r"""z = a[..., index, ...] along ``dim`` (the values of ``max(dim)``/``min(dim)``);
+    the gradient goes to the picked position only."""
+
+    @staticmethod
+    def forward(ctx, a, indices, dim=0, keepdim=False):
+        xp = ctx.xp
+        ctx.dim = dim = normalize_dim(dim, a.ndim) if a.ndim else None
+        ctx.shape = a.shape
+        if dim is None:
+            return a.copy()
+        ctx.index = index = indices if keepdim else xp.expand_dims(indices, dim)
+        out = xp.take_along_axis(a, index, axis=dim)
+        return out if keepdim else out.squeeze(axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.dim is None:
+            return grad
+        xp = ctx.xp
+        full = xp.zeros(ctx.shape, dtype=grad.dtype)
+        xp.put_along_axis(full, ctx.index, grad.reshape(ctx.index.shape), axis=ctx.dim)
+        return full
+
+
+def arg_extreme(t, name: str, dim, keepdim: bool):
+    """``argmax``/``argmin`` of a tensor as an int64 backend array (no gradient)."""
+    data = t.data
+    if dim is None:
+        out = getattr(data, name)()
+        return out.reshape((1,) * data.ndim) if keepdim else out
+    dim = normalize_dim(dim, data.ndim)
+    if data.ndim == 0:
+        return t.backend.xp.zeros((), dtype="int64")
+    out = getattr(data, name)(axis=dim)
+    return t.backend.xp.expand_dims(out, dim) if keepdim else out
+
+
+def correction_of(unbiased, correction) -> float:
+    """torch's variance correction from the legacy ``unbiased`` flag or ``correction``."""
+    if correction is not None:
+        if unbiased is not None:
+            raise RuntimeError("var(): cannot pass both unbiased and correction")
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+class Var(Function):
+    r"""z = \frac{1}{n - c} \sum_i (a_i - \bar a)^2;  dz/da_i = \frac{2}{n - c} (a_i - \bar a)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        ctx.denominator = max(_count(a.shape, ctx.axes) - correction, 0)
+        return (centered * centered).sum(axis=ctx.axes, keepdims=keepdim) / ctx.denominator
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved
+        grad = _keep(grad, ctx.axes, ctx.shape)
+        return grad * centered * (2 / ctx.denominator) if ctx.denominator else grad * centered / 0
+
+
+class LogSumExp(Function):
+    r"""z = \log \sum_i e^{a_i};  dz/da_i = e^{a_i - z} (the softmax)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        xp = ctx.xp
+        ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
+        peak = a.max(axis=ctx.axes, keepdims=True)
+        peak = xp.where(xp.isfinite(peak), peak, 0)
+        out = xp.log(xp.exp(a - peak).sum(axis=ctx.axes, keepdims=True)) + peak
+        ctx.save_for_backward(a, out)
+        return (
+            out
+            if keepdim
+            else out.reshape(
+                tuple(
+                    n for i, n in enumerate(a.shape) if ctx.axes is not None and i not in ctx.axes
+                )
+            )
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved
+        return _keep(grad, ctx.axes, ctx.shape) * ctx.xp.exp(a - out)

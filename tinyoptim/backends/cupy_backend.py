@@ -1,0 +1,78 @@
+"""The GPU backend: tensors' data are CuPy arrays on one CUDA device.
+
+CuPy is imported here, on the first use of a ``cuda`` device, and never by
+``import tinyoptim``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+GPU_EXTRA_HINT = 'pip install -e ".[gpu]" (or pip install cupy-cuda12x)'
+
+
+def import_cupy():
+    """Import CuPy, or raise one clear error that says how to get it."""
+    try:
+        return importlib.import_module("cupy")
+    except ImportError as exc:
+        raise RuntimeError(
+            f"cannot use a 'cuda' device: CuPy is not installed ({exc}); {GPU_EXTRA_HINT}"
+        ) from None
+
+
+def cuda_device_count() -> int:
+    """How many CUDA GPUs CuPy sees (0 without CuPy, a driver or a GPU)."""
+    try:
+        cupy = importlib.import_module("cupy")
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # no CuPy, no driver, no GPU: all mean "not available"
+        return 0
+
+
+class CupyBackend:
+    """Array math on one CUDA GPU through CuPy."""
+
+    def __init__(self, index: int):
+        cupy = import_cupy()
+        count = cuda_device_count()
+        if index >= count:
+            found = "no CUDA GPU is visible" if count == 0 else f"only {count} GPU(s) are visible"
+            raise RuntimeError(
+                f"cannot use device 'cuda:{index}': {found}. Check the driver "
+                f"(nvidia-smi) and CuPy's install ({GPU_EXTRA_HINT})"
+            )
+        self.name = f"cuda:{index}"
+        self.index = index
+        self.xp = cupy
+        self._cupyx = importlib.import_module("cupyx")
+
+    def asarray(self, data, dtype=None):
+        with self.xp.cuda.Device(self.index):
+            return self.xp.array(data, dtype=dtype, copy=True)
+
+    def ensure_array(self, value):
+        return value if isinstance(value, self.xp.ndarray) else self.xp.asarray(value)
+
+    def is_array(self, value) -> bool:
+        return isinstance(value, self.xp.ndarray)
+
+    def from_host(self, array):
+        with self.xp.cuda.Device(self.index):
+            return self.xp.asarray(array).copy()
+
+    def to_host(self, array):
+        return self.xp.asnumpy(array)
+
+    def scatter_add(self, target, indices, values) -> None:
+        self._cupyx.scatter_add(target, indices, values)
+
+    def erf(self, x):
+        return importlib.import_module("cupyx.scipy.special").erf(x)
+
+    def synchronize(self) -> None:
+        self.xp.cuda.Device(self.index).synchronize()
+
+    def memory_stats(self) -> dict:
+        pool = self.xp.get_default_memory_pool()
+        return {"used_bytes": int(pool.used_bytes()), "total_bytes": int(pool.total_bytes())}
