@@ -7,7 +7,7 @@ mirror torch's.
 
 __version__ = "0.1.0"
 
-from . import autograd, cuda
+from . import autograd, cuda, optim
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.factories import (
     arange,
@@ -23,6 +23,7 @@ from .autograd.factories import (
     ones_like,
     rand,
     randint,
+    randperm,
     randn,
     tensor,
     zeros,
@@ -80,6 +81,7 @@ __all__ = [
     "ones_like",
     "rand",
     "randint",
+    "randperm",
     "randn",
     "set_default_device",
     "set_default_dtype",

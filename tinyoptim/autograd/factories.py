@@ -215,3 +215,11 @@ def from_dlpack(obj) -> Tensor:
         return obj.detach()
     array, device = _array_from_dlpack(obj)
     return Tensor._make(array, resolve(device))
+
+
+def randperm(n: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1``."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dtype = as_dtype(dtype) if dtype is not None else as_dtype("int64")
+    return _finish(random.permutation(n, dtype), None, device, requires_grad)

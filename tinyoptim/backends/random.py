@@ -73,3 +73,8 @@ def integers(low: int, high: int, shape: tuple, dtype) -> numpy.ndarray:
 def bernoulli(shape: tuple, p: float) -> numpy.ndarray:
     """Host boolean array, True with probability ``p``."""
     return _generator[0].random(shape) < p
+
+
+def permutation(n: int, dtype) -> numpy.ndarray:
+    """Host array holding a random permutation of 0..n-1."""
+    return _generator[0].permutation(n).astype(dtype.np, copy=False)

@@ -1,0 +1,250 @@
+"""The Optimizer base class: construction, groups, zero_grad, hooks, state_dict (§2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinyoptim
+from tinyoptim.optim import SGD, Optimizer, required
+from tinyoptim.optim.optimizer import register_optimizer_step_pre_hook
+
+
+def param(*shape, device="cpu"):
+    return tinyoptim.ones(*shape, device=device, requires_grad=True)
+
+
+ERRORS = [
+    (lambda p: SGD([p], lr=-0.1), ValueError, "Invalid learning rate: -0.1"),
+    (lambda p: SGD([p], lr=0.1, momentum=-0.1), ValueError, "Invalid momentum value: -0.1"),
+    (lambda p: SGD([p], lr=0.1, weight_decay=-0.1), ValueError, "Invalid weight_decay value: -0.1"),
+    (
+        lambda p: SGD([p], lr=0.1, nesterov=True),
+        ValueError,
+        "Nesterov momentum requires a momentum and zero dampening",
+    ),
+    (
+        lambda p: SGD([p], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+        ValueError,
+        "Nesterov momentum requires a momentum and zero dampening",
+    ),
+    (lambda p: SGD([], lr=0.1), ValueError, "optimizer got an empty parameter list"),
+    (lambda p: SGD(iter([]), lr=0.1), ValueError, "optimizer got an empty parameter list"),
+    (
+        lambda p: SGD(p, lr=0.1),
+        TypeError,
+        "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+        "but got tinyoptim.Tensor",
+    ),
+    (
+        lambda p: SGD([1.0], lr=0.1),
+        TypeError,
+        "optimizer can only optimize Tensors, but one of the params is float",
+    ),
+    (
+        lambda p: SGD([None], lr=0.1),
+        TypeError,
+        "optimizer can only optimize Tensors, but one of the params is NoneType",
+    ),
+    (
+        lambda p: SGD({"params": [p]}, lr=0.1),
+        TypeError,
+        "optimizer can only optimize Tensors, but one of the params is str",
+    ),
+    (
+        lambda p: SGD([p, {"params": [p]}], lr=0.1),
+        TypeError,
+        "optimizer can only optimize Tensors, but one of the params is dict",
+    ),
+    (lambda p: SGD([{"lr": 0.1}]), KeyError, "'params'"),
+    (
+        lambda p: SGD([{"params": {p}}], lr=0.1),
+        TypeError,
+        "optimizer parameters need to be organized in ordered collections, but the ordering "
+        "of tensors in sets will change between runs. Please use a list instead.",
+    ),
+    (
+        lambda p: SGD([{"params": [p]}, {"params": [p]}], lr=0.1),
+        ValueError,
+        "some parameters appear in more than one parameter group",
+    ),
+    (lambda p: SGD([p * 2], lr=0.1), ValueError, "can't optimize a non-leaf Tensor"),
+    (
+        lambda p: SGD([p]),
+        ValueError,
+        "parameter group didn't specify a value of required optimization parameter lr",
+    ),
+    (
+        lambda p: SGD([p], lr=0.1, differentiable=True),
+        ValueError,
+        "tinyoptim does not support differentiable=True (there are no CUDA graphs or "
+        "higher-order gradients here); leave it False",
+    ),
+]
+
+
+@pytest.mark.parametrize("make, kind, message", ERRORS, ids=[e[2][:40] for e in ERRORS])
+def test_validation_errors(make, kind, message):
+    with pytest.raises(kind) as info:
+        make(param(2))
+    text = str(info.value) if kind is not KeyError else repr(info.value.args[0])
+    assert text == message
+
+
+def test_required_sentinel_and_per_group_lr():
+    assert repr(required) == "<required parameter>"
+    a, b = param(2), param(3)
+    opt = SGD([{"params": [a], "lr": 0.5}, {"params": [b], "lr": 0.1, "foo": 1}])
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 0.1]
+    assert opt.param_groups[1]["foo"] == 1
+
+
+def test_duplicate_in_group_warns():
+    p = param(2)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        SGD([p, p], lr=0.1)
+
+
+def test_set_at_top_level_and_generators_are_accepted():
+    p = param(2)
+    assert len(SGD({p}, lr=0.1).param_groups[0]["params"]) == 1
+    assert len(SGD((q for q in [p]), lr=0.1).param_groups[0]["params"]) == 1
+
+
+def test_named_parameters():
+    a, b = param(2), param(3)
+    opt = SGD([("a", a), ("b", b)], lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["a", "b"]
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        SGD([("a", a), b], lr=0.1)
+
+
+def test_group_key_order_matches_torch():
+    opt = SGD([param(2)], lr=0.1, momentum=0.9)
+    assert list(opt.state_dict()["param_groups"][0]) == [
+        "lr",
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "nesterov",
+        "maximize",
+        "foreach",
+        "differentiable",
+        "fused",
+        "params",
+    ]
+
+
+def test_zero_grad_keeps_the_array_by_default(device):
+    p = param(3, device=device)
+    (p * 2).sum().backward()
+    grad, array = p.grad, p.grad.data
+    opt = SGD([p], lr=0.1)
+    opt.zero_grad()
+    assert p.grad is grad and p.grad.data is array
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]
+    opt.zero_grad(set_to_none=True)
+    assert p.grad is None
+
+
+def test_none_grads_are_skipped_and_get_no_state():
+    a, b = param(2), param(2)
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad = tinyoptim.ones(2)
+    opt.step()
+    assert b.tolist() == [1.0, 1.0]
+    assert list(opt.state_dict()["state"]) == [0]
+
+
+def test_step_returns_closure_loss_and_runs_it_with_grad():
+    p = param(2)
+    opt = SGD([p], lr=0.1)
+    seen = []
+
+    def closure():
+        seen.append(tinyoptim.is_grad_enabled())
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with tinyoptim.no_grad():
+        loss = opt.step(closure)
+    assert seen == [True] and loss.item() == 2.0
+    assert np.allclose(p.detach().numpy(), 0.8)
+
+
+def test_hook_order():
+    p = param(2)
+    opt = SGD([p], lr=0.1)
+    order = []
+    handles = [
+        register_optimizer_step_pre_hook(lambda o, a, k: order.append("global pre")),
+        opt.register_step_pre_hook(lambda o, a, k: order.append("pre")),
+        opt.register_step_post_hook(lambda o, a, k: order.append("post")),
+    ]
+    p.grad = tinyoptim.ones(2)
+    opt.step()
+    for h in handles:
+        h.remove()
+    opt.step()
+    assert order == ["global pre", "pre", "post"]
+
+
+def test_state_dict_round_trip_copies_and_checks_shapes():
+    p = param(2, 2)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = tinyoptim.ones(2, 2)
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["state"][0]["momentum_buffer"] is opt.state[p]["momentum_buffer"]
+    fresh = SGD([p], lr=0.5, momentum=0.9)
+    fresh.load_state_dict(sd)
+    assert fresh.param_groups[0]["lr"] == 0.1
+    loaded = fresh.state[p]["momentum_buffer"]
+    assert loaded is not sd["state"][0]["momentum_buffer"]
+    assert loaded.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    bad = {"state": {0: {"momentum_buffer": tinyoptim.ones(3)}}, "param_groups": sd["param_groups"]}
+    with pytest.raises(ValueError, match=r"parameter 0 has 'momentum_buffer' of shape \(3,\)"):
+        fresh.load_state_dict(bad)
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        fresh.load_state_dict({"state": {}, "param_groups": []})
+
+
+def test_load_state_dict_moves_state_to_the_parameters_device():
+    p = param(2)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = tinyoptim.ones(2)
+    opt.step()
+    q = param(2, device="strict")
+    other = SGD([q], lr=0.1, momentum=0.9)
+    other.load_state_dict(opt.state_dict())
+    assert other.state[q]["momentum_buffer"].device == tinyoptim.device("strict")
+
+
+def test_failed_step_changes_nothing():
+    a, b = param(2), param(2, device="strict")
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = tinyoptim.ones(2), tinyoptim.ones(2, device="strict")
+    opt.step()
+    b.data = b.to("cpu").data  # b's state stays on strict: the next step must refuse
+    b._device = tinyoptim.device("cpu")
+    before = [a.tolist(), b.tolist(), opt.state[a]["momentum_buffer"].tolist()]
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        opt.step()
+    assert before == [a.tolist(), b.tolist(), opt.state[a]["momentum_buffer"].tolist()]
+
+
+def test_state_nbytes_and_repr():
+    p = param(4)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    assert opt.state_nbytes() == 0
+    p.grad = tinyoptim.ones(4)
+    opt.step()
+    assert opt.state_nbytes() == 16
+    assert repr(opt).startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
+
+
+def test_base_step_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Optimizer([param(2)], {}).step()

@@ -1,0 +1,17 @@
+"""Optimizers mirroring ``torch.optim``: same names, signatures, state and numbers."""
+
+from .optimizer import (
+    Optimizer,
+    register_optimizer_step_post_hook,
+    register_optimizer_step_pre_hook,
+    required,
+)
+from .sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Optimizer",
+    "register_optimizer_step_post_hook",
+    "register_optimizer_step_pre_hook",
+    "required",
+]

@@ -1,0 +1,49 @@
+"""torch's validation messages for optimizer arguments (TORCH_OPTIM.md §5), in one place."""
+
+from __future__ import annotations
+
+EMPTY_PARAMS = "optimizer got an empty parameter list"
+SET_PARAMS = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
+DUPLICATE_IN_GROUP = (
+    "optimizer contains a parameter group with duplicate parameters; in future, this will "
+    "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information"
+)
+IN_SEVERAL_GROUPS = "some parameters appear in more than one parameter group"
+NON_LEAF = "can't optimize a non-leaf Tensor"
+MISSING_NAMES = "all optimizer params should be with/without names. Some param names are missing"
+GROUP_COUNT = "loaded state dict has a different number of parameter groups"
+GROUP_SIZE = (
+    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+)
+
+
+def check_lr(lr) -> None:
+    if _is_tensor(lr):
+        raise TypeError("tinyoptim does not support a Tensor lr; pass a Python float")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_non_negative(name: str, value) -> None:
+    """``Invalid <name> value: <value>`` for a negative hyperparameter."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {name} value: {value}")
+
+
+def check_unsupported_flags(capturable: bool = False, differentiable: bool = False) -> None:
+    """API.md deviation 4: the flags are kept in the groups, but only False works."""
+    for name, value in (("capturable", capturable), ("differentiable", differentiable)):
+        if value:
+            raise ValueError(
+                f"tinyoptim does not support {name}=True (there are no CUDA graphs or "
+                "higher-order gradients here); leave it False"
+            )
+
+
+def _is_tensor(value) -> bool:
+    from ..autograd import Tensor
+
+    return isinstance(value, Tensor)

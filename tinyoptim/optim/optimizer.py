@@ -1,0 +1,318 @@
+"""``Optimizer``: torch.optim's bookkeeping, shared by every optimizer.
+
+Parameter groups, lazy per-parameter state, ``zero_grad``, the step hooks and
+``state_dict``/``load_state_dict`` in torch's exact layout live here; the math lives in
+one file per optimizer. Behaviour follows torch 2.13 (TORCH_OPTIM.md §2), with the
+deviations listed in API.md: ``zero_grad`` defaults to ``set_to_none=False``, and
+``load_state_dict`` copies arrays in, checks shapes, and keeps ``step`` in its saved dtype.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import warnings
+from collections import OrderedDict, defaultdict
+
+from ..autograd import Tensor, no_grad
+from ..autograd.sparse import SparseGrad
+from . import _validation as msg
+from ._hooks import register
+
+_global_step_pre_hooks: OrderedDict = OrderedDict()
+_global_step_post_hooks: OrderedDict = OrderedDict()
+
+
+class _RequiredParameter:
+    """The default of an argument that each group must supply (SGD's ``lr``)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """A hook run before every optimizer's ``step``: ``hook(opt, args, kwargs)``."""
+    return register(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """A hook run after every optimizer's ``step``: ``hook(opt, args, kwargs)``."""
+    return register(_global_step_post_hooks, hook)
+
+
+def _with_hooks(step):
+    """Wrap a subclass's ``step`` so that global and per-instance hooks run around it."""
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        for hook in [*_global_step_pre_hooks.values(), *self._step_pre_hooks.values()]:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), "
+                        f"but got {result}."
+                    )
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in [*self._step_post_hooks.values(), *_global_step_post_hooks.values()]:
+            hook(self, args, kwargs)
+        return out
+
+    wrapper._hooked = True
+    return wrapper
+
+
+class Optimizer:
+    """Base class of the optimizers: ``Optimizer(params, defaults)``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_hooked", False):
+            cls.step = _with_hooks(step)
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        self._step_pre_hooks: OrderedDict = OrderedDict()
+        self._step_post_hooks: OrderedDict = OrderedDict()
+        self._state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._load_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {_typename(params)}"
+            )
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list = []
+        groups = list(params)
+        if not groups:
+            raise ValueError(msg.EMPTY_PARAMS)
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- groups ------------------------------------------------------------------------
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters, filling in this optimizer's defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(msg.SET_PARAMS)
+        else:
+            params = list(params)
+        group = {"params": params}
+        named = [isinstance(p, tuple) and len(p) == 2 for p in params]
+        if any(named):
+            if not all(named):
+                raise ValueError(msg.MISSING_NAMES)
+            group["param_names"] = [name for name, _ in params]
+            group["params"] = params = [p for _, p in params]
+        for key, value in param_group.items():
+            if key not in ("params", "param_names") or (key == "param_names" and not any(named)):
+                group[key] = value
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}"
+                )
+            if not self.defaults.get("differentiable", False) and not (p.is_leaf or p.retains_grad):
+                raise ValueError(msg.NON_LEAF)
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization "
+                    f"parameter {name}"
+                )
+            group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn(msg.DUPLICATE_IN_GROUP, stacklevel=3)
+        if self.param_groups:
+            has_names = "param_names" in self.param_groups[0]
+            if has_names != ("param_names" in group):
+                which = "without" if has_names else "with"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. cannot add "
+                    f"param group {which} names to the optimizer"
+                )
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if existing & {id(p) for p in params}:
+            raise ValueError(msg.IN_SEVERAL_GROUPS)
+        self.param_groups.append(group)
+
+    # -- gradients and steps ----------------------------------------------------------------
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Zero every gradient in place (keeping the arrays), or drop them with ``True``."""
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    grad = p.grad
+                    if grad is None:
+                        continue
+                    if set_to_none:
+                        p.grad = None
+                    elif isinstance(grad, SparseGrad):
+                        p.grad = SparseGrad(
+                            grad.indices[:0], grad.values[:0], grad.shape, grad.device, True
+                        )
+                    else:
+                        grad.detach_()
+                        grad.zero_()
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    def _call_closure(self, closure):
+        """Torch's pattern: the closure runs once, first, with grad enabled."""
+        if closure is None:
+            return None
+        from ..autograd import enable_grad
+
+        with enable_grad():
+            return closure()
+
+    def register_step_pre_hook(self, hook):
+        return register(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        return register(self._step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        return register(self._state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        return register(self._state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        return register(self._load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        return register(self._load_state_dict_post_hooks, hook, prepend)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``."""
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self)
+        index_of: dict = {}
+        start = 0
+        packed_groups = []
+        for group in self.param_groups:
+            before = dict(index_of)
+            for k, p in enumerate(group["params"]):
+                if id(p) not in before:
+                    index_of[id(p)] = start + k
+            packed = {key: value for key, value in group.items() if key != "params"}
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            packed_groups.append(packed)
+            start += len(group["params"])
+        state = {
+            (index_of[id(p)] if isinstance(p, Tensor) else p): value
+            for p, value in self.state.items()
+        }
+        result = {"state": state, "param_groups": packed_groups}
+        for hook in self._state_dict_post_hooks.values():
+            replaced = hook(self, result)
+            if replaced is not None:
+                result = replaced
+        return result
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore state and hyperparameters saved by ``state_dict``, onto the current
+        parameters' devices and dtypes (arrays are copied in)."""
+        state_dict = dict(state_dict)
+        for hook in self._load_state_dict_pre_hooks.values():
+            replaced = hook(self, state_dict)
+            if replaced is not None:
+                state_dict = replaced
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        saved_state = state_dict["state"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(msg.GROUP_COUNT)
+        if any(
+            len(s["params"]) != len(g["params"]) for s, g in zip(saved_groups, self.param_groups)
+        ):
+            raise ValueError(msg.GROUP_SIZE)
+        id_map = {
+            old: p
+            for s, g in zip(saved_groups, self.param_groups)
+            for old, p in zip(s["params"], g["params"])
+        }
+        state: defaultdict = defaultdict(dict)
+        for key, value in saved_state.items():
+            if key in id_map:
+                p = id_map[key]
+                state[p] = {k: self._cast(p, key, k, v) for k, v in value.items()}
+            else:
+                state[key] = value
+        groups = []
+        for saved, current in zip(saved_groups, self.param_groups):
+            saved["params"] = current["params"]
+            if "param_names" in current and "param_names" not in saved:
+                saved["param_names"] = current["param_names"]
+            groups.append(saved)
+        self.state, self.param_groups = state, groups
+        for hook in self._load_state_dict_post_hooks.values():
+            hook(self)
+
+    # Keys whose state arrays have the parameter's shape (checked on load, deviation 3).
+    _param_shaped_state: tuple = ()
+
+    def _cast(self, p, index, key, value):
+        """A saved state value as this optimizer's own copy, on ``p``'s device and dtype."""
+        if isinstance(value, Tensor):
+            if key == "step":
+                return value.detach().clone()
+            if key in self._param_shaped_state and value.shape != p.shape:
+                raise ValueError(
+                    f"loaded state for parameter {index} has {key!r} of shape {value.shape}, "
+                    f"but the parameter has shape {p.shape}"
+                )
+            dtype = p.dtype if p.dtype.is_floating_point else value.dtype
+            moved = value.detach().to(p.device, dtype)
+            return moved.clone() if moved is value or moved.data is value.data else moved
+        if isinstance(value, dict):
+            return {k: self._cast(p, index, k, v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._cast(p, index, None, v) for v in value)
+        return value
+
+    def state_nbytes(self) -> int:
+        """Bytes held by all state arrays of this optimizer."""
+        total = 0
+        for per_param in self.state.values():
+            for value in per_param.values():
+                if isinstance(value, Tensor):
+                    total += value.data.nbytes
+        return total
+
+    def __getstate__(self) -> dict:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _typename(value) -> str:
+    if isinstance(value, Tensor):
+        return "tinyoptim.Tensor"
+    return type(value).__name__

@@ -1,0 +1,178 @@
+r"""Stochastic gradient descent with momentum, mirroring ``torch.optim.SGD``.
+
+.. math::
+    g_t = \pm \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \quad (- \text{ if maximize}) \\
+    b_t = g_t \text{ at } t = 1, \text{ else } \mu b_{t-1} + (1 - \tau) g_t \\
+    \theta_t = \theta_{t-1} - \gamma \, (g_t + \mu b_t \text{ if nesterov, else } b_t)
+
+gamma = lr, mu = momentum, tau = dampening, lambda = weight_decay. As in torch (and
+unlike Sutskever et al.), lr scales the buffer's output, and the first buffer is g_1
+itself, undamped. Without momentum there is no state at all.
+
+Row-sparse gradients (``nn.Embedding(sparse=True)``) are accepted when weight_decay is 0;
+the momentum buffer then stays row-sparse too, as torch's does.
+
+Reference: Sutskever, Martens, Dahl and Hinton, "On the importance of initialization and
+momentum in deep learning", ICML 2013.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Tensor, no_grad
+from ..autograd.function import DEVICE_MISMATCH
+from ..autograd.sparse import SparseGrad
+from . import _validation as msg
+from .optimizer import Optimizer, required
+
+SPARSE_WITH_DECAY = "add(sparse, dense) is not supported. Use add(dense, sparse) instead."
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (optionally with momentum and Nesterov momentum)."""
+
+    _param_shaped_state = ("momentum_buffer",)
+
+    def __init__(
+        self,
+        params,
+        lr=required,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
+        if lr is not required:
+            msg.check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        msg.check_non_negative("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        msg.check_unsupported_flags(differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+        if fused:
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+            raise RuntimeError(
+                "SGD(fused=True): this tinyoptim version has no fused SGD kernel yet; "
+                "use the default (foreach=None), which runs the multi-tensor path"
+            )
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._call_closure(closure)
+        work = [self._gather(group) for group in self.param_groups]  # validates everything
+        for group, (params, grads, states) in zip(self.param_groups, work):
+            update = _single_tensor_sgd if group["foreach"] is False else _multi_tensor_sgd
+            update(
+                params,
+                grads,
+                states,
+                lr=group["lr"],
+                momentum=group["momentum"],
+                dampening=group["dampening"],
+                weight_decay=group["weight_decay"],
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
+        return loss
+
+    def _gather(self, group):
+        """The parameters of ``group`` that have a grad, with their grads and state dicts.
+
+        Everything that could fail is checked here, before any parameter changes.
+        """
+        params, grads, states = [], [], []
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            if isinstance(grad, SparseGrad) and group["weight_decay"] != 0:
+                raise RuntimeError(SPARSE_WITH_DECAY)
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            for other in (grad, buf):
+                if other is not None and other.device != p.device:
+                    raise RuntimeError(DEVICE_MISMATCH.format(p.device, other.device))
+            params.append(p)
+            grads.append(grad)
+            states.append(state)
+        return params, grads, states
+
+
+def _single_tensor_sgd(
+    params, grads, states, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+) -> None:
+    """Reference update: one parameter at a time, in the docstring's order."""
+    for p, grad, state in zip(params, grads, states):
+        if isinstance(grad, SparseGrad):
+            _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize)
+            continue
+        g = -grad.data if maximize else grad.data
+        if weight_decay != 0:
+            g = g + weight_decay * p.data
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor._make(p.backend.asarray(g), p.device)
+            else:
+                b = buf.data
+                b *= momentum
+                b += (1 - dampening) * g
+            g = g + momentum * buf.data if nesterov else buf.data
+        p.data += -lr * g
+
+
+def _multi_tensor_sgd(
+    params, grads, states, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+) -> None:
+    """The same update written in place: at most one scratch array per parameter."""
+    for p, grad, state in zip(params, grads, states):
+        if isinstance(grad, SparseGrad):
+            _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize)
+            continue
+        xp = p.backend.xp
+        g = grad.data
+        if maximize or weight_decay != 0:
+            g = xp.negative(g) if maximize else g.copy()  # the one scratch array
+            if weight_decay != 0:
+                g += weight_decay * p.data
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor._make(p.backend.asarray(g), p.device)
+            else:
+                b = buf.data
+                b *= momentum
+                b += (1 - dampening) * g
+            g = g + momentum * buf.data if nesterov else buf.data
+        p.data += -lr * g
+
+
+def _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize) -> None:
+    """SGD on a row-sparse gradient: only the rows it names move."""
+    g = grad.coalesce()
+    g = g * -1 if maximize else g
+    if momentum != 0:
+        buf = state.get("momentum_buffer")
+        buf = g if buf is None else (buf * momentum).concat(g * (1 - dampening)).coalesce()
+        state["momentum_buffer"] = buf
+        g = g.concat(buf * momentum).coalesce() if nesterov else buf
+    (g * -lr).add_to(p.data)
