@@ -22,6 +22,21 @@ CASES = {
         ("dampening_decay", dict(lr=0.05, momentum=0.5, dampening=0.3, weight_decay=0.1)),
         ("maximize", dict(lr=0.05, momentum=0.9, weight_decay=0.01, maximize=True)),
     ],
+    "Adam": [
+        ("default", dict()),
+        ("lr_decay", dict(lr=0.1, weight_decay=0.1)),
+        ("amsgrad", dict(lr=0.05, amsgrad=True, betas=(0.8, 0.9))),
+        (
+            "decoupled_maximize",
+            dict(lr=0.01, weight_decay=0.2, decoupled_weight_decay=True, maximize=True),
+        ),
+        ("amsgrad_decay_eps", dict(lr=0.02, amsgrad=True, weight_decay=0.05, eps=1e-3)),
+    ],
+    "AdamW": [
+        ("default", dict()),
+        ("amsgrad_maximize", dict(lr=0.1, weight_decay=0.1, amsgrad=True, maximize=True)),
+        ("betas", dict(lr=0.01, betas=(0.5, 0.6))),
+    ],
 }
 
 

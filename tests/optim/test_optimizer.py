@@ -10,7 +10,7 @@ from tinyoptim.optim import SGD, Optimizer, required
 from tinyoptim.optim.optimizer import register_optimizer_step_pre_hook
 
 
-def param(*shape, device="cpu"):
+def param(*shape, device=None):
     return tinyoptim.ones(*shape, device=device, requires_grad=True)
 
 
@@ -212,9 +212,9 @@ def test_state_dict_round_trip_copies_and_checks_shapes():
 
 
 def test_load_state_dict_moves_state_to_the_parameters_device():
-    p = param(2)
+    p = param(2, device="cpu")
     opt = SGD([p], lr=0.1, momentum=0.9)
-    p.grad = tinyoptim.ones(2)
+    p.grad = tinyoptim.ones(2, device="cpu")
     opt.step()
     q = param(2, device="strict")
     other = SGD([q], lr=0.1, momentum=0.9)
@@ -223,9 +223,9 @@ def test_load_state_dict_moves_state_to_the_parameters_device():
 
 
 def test_failed_step_changes_nothing():
-    a, b = param(2), param(2, device="strict")
+    a, b = param(2, device="cpu"), param(2, device="strict")
     opt = SGD([a, b], lr=0.1, momentum=0.9)
-    a.grad, b.grad = tinyoptim.ones(2), tinyoptim.ones(2, device="strict")
+    a.grad, b.grad = tinyoptim.ones(2, device="cpu"), tinyoptim.ones(2, device="strict")
     opt.step()
     b.data = b.to("cpu").data  # b's state stays on strict: the next step must refuse
     b._device = tinyoptim.device("cpu")

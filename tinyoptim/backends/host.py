@@ -50,7 +50,13 @@ def from_dlpack(obj):
 
 
 def format_array(array: numpy.ndarray, prefix: str) -> str:
-    """Array values as torch prints them (4 decimals, aligned under ``prefix``)."""
+    """Array values as torch prints them: 4 decimals, or ``1.`` when all are integers."""
+    floatmode = "maxprec"
+    if array.dtype.kind == "f":
+        finite = array[numpy.isfinite(array)]
+        if finite.size and (finite != numpy.round(finite)).any():
+            floatmode = "fixed"
     return numpy.array2string(
-        array, separator=", ", precision=4, prefix=prefix, threshold=1000, edgeitems=3
+        array, separator=", ", precision=4, floatmode=floatmode, prefix=prefix,
+        threshold=1000, edgeitems=3,
     )

@@ -1,5 +1,6 @@
 """Optimizers mirroring ``torch.optim``: same names, signatures, state and numbers."""
 
+from .adam import Adam, AdamW
 from .optimizer import (
     Optimizer,
     register_optimizer_step_post_hook,
@@ -9,6 +10,8 @@ from .optimizer import (
 from .sgd import SGD
 
 __all__ = [
+    "Adam",
+    "AdamW",
     "SGD",
     "Optimizer",
     "register_optimizer_step_post_hook",

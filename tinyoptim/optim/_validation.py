@@ -47,3 +47,28 @@ def _is_tensor(value) -> bool:
     from ..autograd import Tensor
 
     return isinstance(value, Tensor)
+
+
+def check_epsilon(eps) -> None:
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+
+
+def check_betas(betas) -> None:
+    """``0 <= beta < 1`` for each beta; Tensor betas are not supported (deviation 4)."""
+    for index, beta in enumerate(betas):
+        if _is_tensor(beta):
+            raise TypeError("tinyoptim does not support Tensor betas; pass Python floats")
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+
+
+def check_fused(name: str, fused, foreach) -> None:
+    """torch's checks after construction; then, there is no fused kernel here yet."""
+    if fused:
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        raise RuntimeError(
+            f"{name}(fused=True): this tinyoptim version has no fused kernel for {name} yet; "
+            "use the default (foreach=None), which runs the multi-tensor path"
+        )

@@ -15,8 +15,10 @@ import warnings
 from collections import OrderedDict, defaultdict
 
 from ..autograd import Tensor, no_grad
+from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.sparse import SparseGrad
 from . import _validation as msg
+from ._buckets import Buckets
 from ._hooks import register
 
 _global_step_pre_hooks: OrderedDict = OrderedDict()
@@ -91,6 +93,7 @@ class Optimizer:
             )
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list = []
+        self._buckets = Buckets()  # the fast path's flat state (DESIGN.md §5)
         groups = list(params)
         if not groups:
             raise ValueError(msg.EMPTY_PARAMS)
@@ -173,6 +176,34 @@ class Optimizer:
 
     def step(self, closure=None):
         raise NotImplementedError
+
+    def _with_grads(self, group: dict, sparse_error: str | None):
+        """``(params, grads)``: the group's parameters that have a gradient, and their grads.
+
+        It checks everything a step could trip on before anything is written (API.md
+        deviation 5): sparse gradients (refused with ``sparse_error`` unless it is None),
+        and grads or state on another device than their parameter.
+        """
+        params, grads = [], []
+        for i, p in enumerate(group["params"]):
+            grad = p.grad
+            if grad is None:
+                continue
+            if grad.is_sparse and sparse_error is not None:
+                raise RuntimeError(sparse_error)
+            if grad.device != p.device:
+                raise RuntimeError(DEVICE_MISMATCH.format(p.device, grad.device))
+            for key, value in self.state.get(p, {}).items():
+                if isinstance(value, Tensor) and key != "step" and value.device != p.device:
+                    raise RuntimeError(
+                        DEVICE_MISMATCH.format(p.device, value.device)
+                        + f" (optimizer state {key!r} of parameter {i} of its group is on "
+                        f"{value.device}; after moving parameters, reload the state with "
+                        "opt.load_state_dict(opt.state_dict()))"
+                    )
+            params.append(p)
+            grads.append(grad)
+        return params, grads
 
     def _call_closure(self, closure):
         """Torch's pattern: the closure runs once, first, with grad enabled."""
@@ -265,6 +296,7 @@ class Optimizer:
                 saved["param_names"] = current["param_names"]
             groups.append(saved)
         self.state, self.param_groups = state, groups
+        self._buckets.clear()
         for hook in self._load_state_dict_post_hooks.values():
             hook(self)
 

@@ -19,8 +19,6 @@ momentum in deep learning", ICML 2013.
 from __future__ import annotations
 
 from ..autograd import Tensor, no_grad
-from ..autograd.function import DEVICE_MISMATCH
-from ..autograd.sparse import SparseGrad
 from . import _validation as msg
 from .optimizer import Optimizer, required
 
@@ -78,13 +76,12 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._call_closure(closure)
-        work = [self._gather(group) for group in self.param_groups]  # validates everything
-        for group, (params, grads, states) in zip(self.param_groups, work):
-            update = _single_tensor_sgd if group["foreach"] is False else _multi_tensor_sgd
-            update(
-                params,
-                grads,
-                states,
+        work = [
+            self._with_grads(group, SPARSE_WITH_DECAY if group["weight_decay"] != 0 else None)
+            for group in self.param_groups
+        ]
+        for group, (params, grads) in zip(self.param_groups, work):
+            options = dict(
                 lr=group["lr"],
                 momentum=group["momentum"],
                 dampening=group["dampening"],
@@ -92,29 +89,22 @@ class SGD(Optimizer):
                 nesterov=group["nesterov"],
                 maximize=group["maximize"],
             )
-        return loss
-
-    def _gather(self, group):
-        """The parameters of ``group`` that have a grad, with their grads and state dicts.
-
-        Everything that could fail is checked here, before any parameter changes.
-        """
-        params, grads, states = [], [], []
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
+            for p, g in zip(params, grads):  # row-sparse grads have their own update
+                if g.is_sparse:
+                    _sparse_sgd(p, g, self.state[p], **options)
+            dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
+            if not dense:
                 continue
-            if isinstance(grad, SparseGrad) and group["weight_decay"] != 0:
-                raise RuntimeError(SPARSE_WITH_DECAY)
-            state = self.state[p]
-            buf = state.get("momentum_buffer")
-            for other in (grad, buf):
-                if other is not None and other.device != p.device:
-                    raise RuntimeError(DEVICE_MISMATCH.format(p.device, other.device))
-            params.append(p)
-            grads.append(grad)
-            states.append(state)
-        return params, grads, states
+            params, grads = map(list, zip(*dense))
+            if group["foreach"] is False or group["momentum"] == 0:
+                states = [self.state[p] for p in params]
+                _single_tensor_sgd(params, grads, states, **options)
+            else:
+                split = self._buckets.split(group, params, grads, ("momentum_buffer",), step=False)
+                for bucket, members, member_grads in split:
+                    first = bucket.sync(self.state, members)
+                    _multi_tensor_sgd(bucket, members, member_grads, self.state, first, **options)
+        return loss
 
 
 def _single_tensor_sgd(
@@ -122,9 +112,6 @@ def _single_tensor_sgd(
 ) -> None:
     """Reference update: one parameter at a time, in the docstring's order."""
     for p, grad, state in zip(params, grads, states):
-        if isinstance(grad, SparseGrad):
-            _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize)
-            continue
         g = -grad.data if maximize else grad.data
         if weight_decay != 0:
             g = g + weight_decay * p.data
@@ -141,32 +128,53 @@ def _single_tensor_sgd(
 
 
 def _multi_tensor_sgd(
-    params, grads, states, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+    bucket,
+    params,
+    grads,
+    state,
+    first,
+    *,
+    lr,
+    momentum,
+    dampening,
+    weight_decay,
+    nesterov,
+    maximize,
 ) -> None:
-    """The same update written in place: at most one scratch array per parameter."""
-    for p, grad, state in zip(params, grads, states):
-        if isinstance(grad, SparseGrad):
-            _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize)
-            continue
-        xp = p.backend.xp
-        g = grad.data
-        if maximize or weight_decay != 0:
-            g = xp.negative(g) if maximize else g.copy()  # the one scratch array
-            if weight_decay != 0:
-                g += weight_decay * p.data
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(p.backend.asarray(g), p.device)
-            else:
-                b = buf.data
-                b *= momentum
-                b += (1 - dampening) * g
-            g = g + momentum * buf.data if nesterov else buf.data
-        p.data += -lr * g
+    """The momentum update over a bucket's flat buffers, in place with reused scratch.
+
+    ``first`` lists the parameters whose (zero-filled) buffer is new: it becomes g itself.
+    """
+    xp = params[0].backend.xp
+    first = {id(p) for p in first}
+    for p, grad in zip(params, grads):
+        theta, buf = p.data, state[p]["momentum_buffer"].data
+        g, work = bucket.scratch(theta, 2)
+        if maximize:
+            xp.negative(grad.data, out=g)
+        else:
+            g[...] = grad.data
+        if weight_decay != 0:
+            xp.multiply(theta, weight_decay, out=work)
+            g += work
+        if id(p) in first:
+            buf[...] = g
+        else:
+            buf *= momentum
+            xp.multiply(g, 1 - dampening, out=work)
+            buf += work
+        if nesterov:
+            xp.multiply(buf, momentum, out=work)
+            g += work
+        else:
+            g[...] = buf
+        g *= -lr
+        theta += g
 
 
-def _sparse_sgd(p, grad, state, lr, momentum, dampening, nesterov, maximize) -> None:
+def _sparse_sgd(
+    p, grad, state, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+) -> None:
     """SGD on a row-sparse gradient: only the rows it names move."""
     g = grad.coalesce()
     g = g * -1 if maximize else g
