@@ -1,6 +1,7 @@
 """Record torch 2.13's optimizer trajectories (tests/optim/cases_optim.py) as golden files.
 
-    python tests/golden/make_golden_optim.py
+    python tests/golden/make_golden_optim.py          # every optimizer in the matrix
+    python tests/golden/make_golden_optim.py Adam     # one
 
 writes ``tests/golden/optim_<Class>.npz`` with keys ``<case>/<dtype>/<array>``. Run it
 again, and commit the result, whenever the cases change.
@@ -17,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
 
-def main() -> None:
+def main(names) -> None:
     import torch
 
     from tests.optim.cases_optim import CASES, run_trajectory
@@ -25,6 +26,8 @@ def main() -> None:
 
     torch.set_default_dtype(torch.float64)  # step counters as tinyoptim's tests expect
     for cls_name, cases in CASES.items():
+        if names and cls_name not in names:
+            continue
         arrays = {}
         for name, kwargs in cases:
             for dtype in ("float32", "float64"):
@@ -37,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

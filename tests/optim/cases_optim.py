@@ -7,37 +7,32 @@ every step and every state buffer at the end.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import zlib
 
 import numpy as np
 
-STEPS = 100
-SHAPES = [(3, 4), (5,), ()]
+from tests.optim import matrix
 
-CASES = {
-    "SGD": [
-        ("plain", dict(lr=0.1)),
-        ("momentum", dict(lr=0.1, momentum=0.9)),
-        ("nesterov", dict(lr=0.1, momentum=0.9, nesterov=True)),
-        ("dampening_decay", dict(lr=0.05, momentum=0.5, dampening=0.3, weight_decay=0.1)),
-        ("maximize", dict(lr=0.05, momentum=0.9, weight_decay=0.01, maximize=True)),
-    ],
-    "Adam": [
-        ("default", dict()),
-        ("lr_decay", dict(lr=0.1, weight_decay=0.1)),
-        ("amsgrad", dict(lr=0.05, amsgrad=True, betas=(0.8, 0.9))),
-        (
-            "decoupled_maximize",
-            dict(lr=0.01, weight_decay=0.2, decoupled_weight_decay=True, maximize=True),
-        ),
-        ("amsgrad_decay_eps", dict(lr=0.02, amsgrad=True, weight_decay=0.05, eps=1e-3)),
-    ],
-    "AdamW": [
-        ("default", dict()),
-        ("amsgrad_maximize", dict(lr=0.1, weight_decay=0.1, amsgrad=True, maximize=True)),
-        ("betas", dict(lr=0.01, betas=(0.5, 0.6))),
-    ],
-}
+STEPS = 100
+SHAPES = [(3, 4), (5,), (1,), ()]
+
+
+def _matrix_modules():
+    """One module per optimizer in ``tests/optim/matrix/``: ``OPTIMIZER``, ``CASES`` (named
+    keyword sets) and ``SPEC_ROWS`` (TORCH_OPTIM.md §9 rows: kwargs, expected values)."""
+    for info in pkgutil.iter_modules(matrix.__path__):
+        yield importlib.import_module(f"{matrix.__name__}.{info.name}")
+
+
+SPEC_ROWS = [
+    (module.OPTIMIZER, kwargs, expected)
+    for module in _matrix_modules()
+    for kwargs, expected in getattr(module, "SPEC_ROWS", [])
+]
+
+CASES = {module.OPTIMIZER: module.CASES for module in _matrix_modules()}
 
 
 def case_ids():
@@ -52,18 +47,19 @@ def _inputs(name: str, dtype: str):
 
 
 def run_trajectory(lib, cls_name: str, case: str, kwargs: dict, dtype: str, **extra) -> dict:
-    """Run ``STEPS`` steps of ``lib.optim.<cls_name>``; arrays keyed ``p<i>/step<k>`` and
-    ``state<i>/<key>``."""
+    """Run ``STEPS`` steps of ``lib.optim.<cls_name>``. Returns ``p<i>``: parameter i after
+    every step, stacked (``STEPS`` × its shape), and ``state<i>/<key>`` at the end."""
     params0, grads = _inputs(f"{cls_name}/{case}", dtype)
     params = [lib.tensor(p, requires_grad=True) for p in params0]
     opt = getattr(lib.mod.optim, cls_name)(params, **kwargs, **extra)
-    out = {}
+    history = [[] for _ in params]
     for k in range(STEPS):
         for p, g in zip(params, grads[k]):
             p.grad = lib.tensor(g)
         opt.step()
         for i, p in enumerate(params):
-            out[f"p{i}/step{k}"] = _np(p)
+            history[i].append(_np(p))
+    out = {f"p{i}": np.stack(h) for i, h in enumerate(history)}
     for i, p in enumerate(params):
         for key, value in opt.state[p].items():
             out[f"state{i}/{key}"] = _np(value) if hasattr(value, "shape") else np.asarray(value)
