@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

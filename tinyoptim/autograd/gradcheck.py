@@ -64,7 +64,8 @@ def gradcheck(
     with no_grad():
         for t, g in zip(wrt, analytical):
             host = t.detach().numpy().copy() if t.device.type == "cpu" else t.detach().numpy()
-            numeric = host * 0.0
+            numeric = host.copy()  # host * 0.0 would be a NumPy scalar, not an array, when 0-d
+            numeric.fill(0)
             flat, numeric_flat = host.reshape(-1), numeric.reshape(-1)
             for i in range(flat.size):
                 original = flat[i]

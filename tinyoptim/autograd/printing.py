@@ -11,8 +11,15 @@ def tensor_repr(t) -> str:
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")
-    default_shown = (get_default_dtype().name, "int64", "bool")
-    if t.dtype.name not in default_shown or t.data.size == 0:
+    if t.data.size == 0:
+        # As torch: an empty tensor shows a shape other than (0,), and any non-default dtype
+        # (no values to tell an int64 from a float).
+        body = "[]"
+        if t.ndim != 1:
+            extras.append(f"size={t.shape}")
+        if t.dtype != get_default_dtype():
+            extras.append(f"dtype={t.dtype}")
+    elif t.dtype.name not in (get_default_dtype().name, "int64", "bool"):
         extras.append(f"dtype={t.dtype}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

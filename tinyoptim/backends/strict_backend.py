@@ -154,7 +154,7 @@ for _name in "iadd isub imul itruediv ipow iand ior".split():
     setattr(StrictArray, f"__{_name}__", _inplace)
 for _name in (
     "reshape transpose astype copy sum mean max min prod var std argmax argmin any all "
-    "fill ravel squeeze swapaxes view clip cumsum dot nonzero"
+    "fill ravel squeeze swapaxes view clip cumsum dot nonzero take"
 ).split():
     setattr(StrictArray, _name, _method(_name))
 StrictArray.__hash__ = None  # arrays are not hashable, as in NumPy

@@ -49,10 +49,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a  # row vector
         b2 = b[:, None] if b.ndim == 1 else b  # column vector
         g = grad
+        if b.ndim == 1:  # first, so that a 0-d grad (vector @ vector) gains an axis
+            g = xp.expand_dims(g, -1)
         if a.ndim == 1:
             g = xp.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = xp.expand_dims(g, -1)
         grad_a = grad_b = None
         if ctx.needs_grad[0]:
             grad_a = unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)

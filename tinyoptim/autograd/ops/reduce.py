@@ -99,7 +99,7 @@ class Amin(Function):
         ctx.save_for_backward(a, out)
         return out
 
-    backward = Amax.backward
+    backward = staticmethod(Amax.backward)
 
 
 class Pick(Function):

@@ -1,0 +1,393 @@
+"""The Tensor surface: factories, dtypes, host interop, printing and in-place ops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinyoptim
+from tests.torch_ref import torch
+
+DTYPES = ["float32", "float64", "float16", "int64", "int32", "bool"]
+
+
+# -- factories ------------------------------------------------------------------------------
+
+
+def test_tensor_infers_torch_dtypes(device):
+    assert tinyoptim.tensor([1.0, 2.0], device=device).dtype == tinyoptim.float32
+    assert tinyoptim.tensor([1, 2], device=device).dtype == tinyoptim.int64
+    assert tinyoptim.tensor([True], device=device).dtype == tinyoptim.bool
+    assert tinyoptim.tensor(np.zeros(2, np.float64), device=device).dtype == tinyoptim.float64
+    assert tinyoptim.tensor(np.zeros(2, np.int32), device=device).dtype == tinyoptim.int32
+    assert tinyoptim.tensor(2.5, device=device).shape == ()
+    tinyoptim.set_default_dtype(tinyoptim.float64)
+    assert tinyoptim.tensor([1.0], device=device).dtype == tinyoptim.float64
+    assert tinyoptim.zeros(2, device=device).dtype == tinyoptim.float64
+    assert tinyoptim.get_default_dtype() == tinyoptim.float64
+
+
+def test_tensor_always_copies(device):
+    host = np.array([1.0, 2.0])
+    t = tinyoptim.tensor(host, device=device)
+    host[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+    u = tinyoptim.tensor(t)
+    u.add_(1)
+    assert t.tolist() == [1.0, 2.0] and u.device == t.device
+    v = tinyoptim.tensor(t.data, device=device)  # a backend array copies too
+    v.zero_()
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_tensor_class_constructor(device):
+    t = tinyoptim.Tensor([[1.0, 2.0]], device=device, requires_grad=True)
+    assert isinstance(t, tinyoptim.Tensor) and t.shape == (1, 2) and t.requires_grad
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_dtype_round_trips(dtype, device):
+    values = [[1, 0], [0, 1]]
+    t = tinyoptim.tensor(values, dtype=dtype, device=device)
+    assert t.dtype == getattr(tinyoptim, dtype) and t.dtype.name == dtype
+    assert t.numpy().dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(t.numpy(), np.array(values, dtype=dtype))
+    assert (t == t).dtype == tinyoptim.bool
+    assert t.reshape(4)[1:3].tolist() == np.array(values, dtype=dtype).reshape(4)[1:3].tolist()
+    if dtype != "bool":
+        assert (t + t).dtype == t.dtype
+        assert t.sum(dim=0).numpy().tolist() == [1, 1]
+    assert getattr(tinyoptim, dtype).is_floating_point == dtype.startswith("float")
+    assert t.to(tinyoptim.float64).dtype == tinyoptim.float64
+
+
+def test_shaped_factories(device):
+    for make in (tinyoptim.zeros, tinyoptim.ones, tinyoptim.empty, tinyoptim.rand, tinyoptim.randn):
+        a = make(2, 3, device=device)
+        b = make((2, 3), dtype=tinyoptim.float64, device=device, requires_grad=True)
+        assert a.shape == b.shape == (2, 3)
+        assert a.dtype == tinyoptim.float32 and b.dtype == tinyoptim.float64
+        assert b.requires_grad and b.is_leaf and a.device == tinyoptim.device(device)
+    assert tinyoptim.zeros(2, device=device).tolist() == [0.0, 0.0]
+    assert tinyoptim.ones(2, dtype="int32", device=device).tolist() == [1, 1]
+    assert tinyoptim.full((2,), 7, device=device).dtype == tinyoptim.int64
+    assert tinyoptim.full((2,), 0.5, device=device).tolist() == [0.5, 0.5]
+    assert tinyoptim.full(3, True, device=device).dtype == tinyoptim.bool
+    r = tinyoptim.rand(1000, device=device).numpy()
+    assert 0 <= r.min() and r.max() < 1
+
+
+def test_like_factories(device):
+    x = tinyoptim.tensor([[1, 2, 3]], dtype="float64", device=device)
+    for make in (tinyoptim.zeros_like, tinyoptim.ones_like, tinyoptim.empty_like):
+        y = make(x)
+        assert y.shape == x.shape and y.dtype == x.dtype and y.device == x.device
+    assert tinyoptim.full_like(x, 4).tolist() == [[4.0, 4.0, 4.0]]
+    assert tinyoptim.zeros_like(x, dtype="int32").dtype == tinyoptim.int32
+    assert tinyoptim.ones_like(x, requires_grad=True).requires_grad
+
+
+def test_ranges_and_eye(device):
+    assert tinyoptim.arange(4, device=device).tolist() == [0, 1, 2, 3]
+    assert tinyoptim.arange(4, device=device).dtype == tinyoptim.int64
+    assert tinyoptim.arange(1, 2, 0.25, device=device).tolist() == [1.0, 1.25, 1.5, 1.75]
+    assert tinyoptim.arange(0.0, 3, device=device).dtype == tinyoptim.float32
+    assert tinyoptim.arange(5, 0, -2, device=device).tolist() == [5, 3, 1]
+    assert tinyoptim.arange(5000, device=device).shape == (5000,)
+    assert tinyoptim.linspace(0, 1, 5, device=device).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert tinyoptim.eye(2, 3, device=device).tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert tinyoptim.eye(2, dtype="int64", device=device).dtype == tinyoptim.int64
+
+
+def test_randint(device):
+    draws = tinyoptim.randint(2, 5, (200,), device=device)
+    assert draws.dtype == tinyoptim.int64 and draws.shape == (200,)
+    values = draws.numpy()
+    assert values.min() >= 2 and values.max() <= 4
+    assert tinyoptim.randint(3, (2, 2), device=device).shape == (2, 2)
+    with pytest.raises(RuntimeError, match="random_ expects 'from' to be less than 'to'"):
+        tinyoptim.randint(3, 3, (2,))
+
+
+def test_factory_errors():
+    with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
+        tinyoptim.zeros(2, -1)
+    with pytest.raises(TypeError, match="only floating-point types"):
+        tinyoptim.set_default_dtype(tinyoptim.int64)
+    with pytest.raises(TypeError, match="unknown dtype"):
+        tinyoptim.zeros(2, dtype="complex64")
+
+
+# -- float32 stays float32 ------------------------------------------------------------------
+
+UNARY = {
+    "neg": lambda x: -x,
+    "abs": lambda x: x.abs(),
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "clamp": lambda x: x.clamp(0.2, 0.9),
+    "add": lambda x: x + 0.5,
+    "radd": lambda x: 2 + x,
+    "sub": lambda x: x - 1e-3,
+    "rsub": lambda x: 1.0 - x,
+    "mul": lambda x: x * 0.1,
+    "rmul": lambda x: 3 * x,
+    "div": lambda x: x / 3.0,
+    "rdiv": lambda x: 1 / x,
+    "pow": lambda x: x**2.5,
+    "pow_int": lambda x: x**2,
+    "rpow": lambda x: 2.0**x,
+    "maximum": lambda x: x.maximum(x * 0.5),
+    "where": lambda x: tinyoptim.where(x > 0.5, x, 0.25),
+    "sum": lambda x: x.sum(),
+    "mean": lambda x: x.mean(dim=0),
+    "max": lambda x: x.max(),
+    "max_dim": lambda x: x.max(dim=1).values,
+    "var": lambda x: x.var(),
+    "std": lambda x: x.std(dim=1),
+    "logsumexp": lambda x: x.logsumexp(dim=0),
+    "softmax": lambda x: x.softmax(dim=1),
+    "log_softmax": lambda x: x.log_softmax(dim=0),
+    "matmul": lambda x: x @ x.T,
+    "index": lambda x: x[[0, 1, 0], 1:],
+    "mask": lambda x: x[x > 0.5],
+    "reshape": lambda x: x.reshape(-1).unsqueeze(0).expand(2, -1).transpose(0, 1),
+    "cat": lambda x: tinyoptim.cat([x, x * 2]),
+    "stack": lambda x: tinyoptim.stack([x, x], dim=1),
+}
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_low_precision_stays_low_precision(op, dtype, device):
+    x = tinyoptim.tensor([[0.3, 0.7, 1.2], [0.9, 0.1, 0.6]], dtype=dtype, device=device)
+    x.requires_grad_()
+    out = UNARY[op](x)
+    assert out.dtype == x.dtype
+    (out * 1.5).sum().backward()
+    assert x.grad.dtype == x.dtype
+
+
+# -- attributes -----------------------------------------------------------------------------
+
+
+def test_attributes(device):
+    x = tinyoptim.zeros(2, 3, 4, device=device)
+    assert x.shape == (2, 3, 4) and x.ndim == x.dim() == 3
+    assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4
+    assert x.numel() == 24 and len(x) == 2
+    assert x.T.shape == (4, 3, 2) and x.is_leaf and not x.is_sparse
+    assert x.device == tinyoptim.device(device) and x.device == device
+    assert x.grad is None and x.grad_fn is None
+
+
+def test_grad_setter_checks(device):
+    x = tinyoptim.zeros(2, device=device, requires_grad=True)
+    x.grad = tinyoptim.ones(2, device=device)
+    assert x.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        x.grad = tinyoptim.ones(3, device=device)
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None"):
+        x.grad = [1.0, 1.0]
+    other = "cpu" if device != "cpu" else "strict"
+    with pytest.raises(RuntimeError, match="assigned grad has data located on a different device"):
+        x.grad = tinyoptim.ones(2, device=other)
+    x.grad = None
+    assert x.grad is None
+
+
+def test_comparisons_are_boolean_without_grad(device):
+    x = tinyoptim.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    for result in (x < 2, x <= 2, x > 2, x >= 2, x == 2, x != 2, x.eq(x), x.gt(1.5)):
+        assert result.dtype == tinyoptim.bool and not result.requires_grad
+    assert (x > 1.5).tolist() == [False, True, True]
+    assert ((x > 1.5) & (x < 2.5)).tolist() == [False, True, False]
+    assert (~(x > 1.5)).tolist() == [True, False, False]
+
+
+# -- host interop ---------------------------------------------------------------------------
+
+
+def test_explicit_crossings(device):
+    x = tinyoptim.tensor([[1.5, -2.0]], device=device)
+    host = x.numpy()
+    assert isinstance(host, np.ndarray) and host.tolist() == [[1.5, -2.0]]
+    assert x.tolist() == [[1.5, -2.0]]
+    assert x[0, 1].item() == -2.0 and isinstance(x[0, 1].item(), float)
+    assert tinyoptim.tensor(3, device=device).item() == 3
+    cpu = x.cpu()
+    assert cpu.device == "cpu" and cpu.tolist() == x.tolist()
+    back = cpu.to(device)
+    assert back.device == device and back.tolist() == x.tolist()
+    assert float(x[0, 0]) == 1.5 and int(x[0, 0]) == 1 and bool(x[0, 0])
+
+
+def test_to_is_differentiable_and_keeps_identity_when_nothing_changes(device):
+    x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
+    assert x.to(device) is x and x.to(tinyoptim.float32) is x
+    y = x.to(tinyoptim.float64)
+    assert y.dtype == tinyoptim.float64 and y.grad_fn.name() == "ToCopyBackward0"
+    moved = x.to("cpu") if device != "cpu" else x.to("strict")
+    (y.sum() * 2 + moved.sum().to(device)).backward()
+    assert x.grad.dtype == tinyoptim.float32 and x.grad.tolist() == [3.0, 3.0]
+    z = x.to(tinyoptim.zeros(1, dtype="float64", device="cpu"))
+    assert z.device == "cpu" and z.dtype == tinyoptim.float64
+    assert x.double().dtype == tinyoptim.float64 and x.half().dtype == tinyoptim.float16
+    assert x.detach().long().dtype == tinyoptim.int64 and x.detach().int().dtype == tinyoptim.int32
+    assert x.detach().bool().dtype == tinyoptim.bool and x.double().float().dtype == x.dtype
+
+
+def test_from_numpy_shares_memory():
+    host = np.array([1.0, 2.0, 3.0])
+    t = tinyoptim.from_numpy(host)
+    assert t.dtype == tinyoptim.float64 and t.device == "cpu"
+    host[0] = 10.0
+    t.data[1] = 20.0
+    assert t.tolist() == [10.0, 20.0, 3.0] and host.tolist() == [10.0, 20.0, 3.0]
+    assert np.shares_memory(t.numpy(), host)
+    with pytest.raises(TypeError, match="expected np.ndarray"):
+        tinyoptim.from_numpy([1.0, 2.0])
+
+
+def test_dlpack_with_numpy_is_zero_copy():
+    host = np.arange(4.0)
+    t = tinyoptim.from_dlpack(host)
+    host[0] = -1.0
+    assert t.tolist() == [-1.0, 1.0, 2.0, 3.0]
+    back = np.from_dlpack(t)
+    back[1] = -2.0
+    assert t.tolist()[1] == -2.0 and host[1] == -2.0
+    assert tinyoptim.from_dlpack(t).data is t.data
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch 2.13")
+def test_dlpack_with_torch_is_zero_copy():
+    ours = tinyoptim.tensor([1.0, 2.0, 3.0], device="cpu")
+    theirs = torch.from_dlpack(ours)
+    theirs[0] = 5.0
+    assert ours.tolist() == [5.0, 2.0, 3.0] and theirs.dtype == torch.float32
+    source = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
+    t = tinyoptim.from_dlpack(source)
+    source[0, 1] = 7.0
+    assert t.tolist() == [[1.0, 7.0]] and t.dtype == tinyoptim.float64 and t.device == "cpu"
+
+
+def test_repr_matches_torch_layout(device):
+    cases = {
+        "tensor([ 1.5000, -2.0000])": tinyoptim.tensor([1.5, -2.0], device="cpu"),
+        "tensor([1, 2])": tinyoptim.tensor([1, 2], device="cpu"),
+        "tensor([1., 2.], dtype=tinyoptim.float64)": tinyoptim.tensor(
+            [1.0, 2.0], dtype="float64", device="cpu"
+        ),
+        "tensor([1., 2.], dtype=tinyoptim.float16)": tinyoptim.tensor(
+            [1.0, 2.0], dtype="float16", device="cpu"
+        ),
+        "tensor(3., requires_grad=True)": tinyoptim.tensor(3.0, requires_grad=True, device="cpu"),
+        "tensor([2.], grad_fn=<MulBackward0>)": tinyoptim.tensor(
+            [1.0], requires_grad=True, device="cpu"
+        )
+        * 2,
+        "tensor([[1.0000e-05, 1.0000e+03]])": tinyoptim.tensor([[1e-5, 1000.0]], device="cpu"),
+        "tensor([])": tinyoptim.zeros(0, device="cpu"),
+        "tensor([], size=(2, 0), dtype=tinyoptim.float64)": tinyoptim.zeros(
+            2, 0, dtype="float64", device="cpu"
+        ),
+        "tensor([], dtype=tinyoptim.int64)": tinyoptim.zeros(0, dtype="int64", device="cpu"),
+    }
+    for expected, t in cases.items():
+        assert repr(t) == expected
+        if torch is not None:  # the same text as torch's, up to the module name
+            assert expected.replace("tinyoptim", "torch") == repr(_as_torch(t))
+    t = tinyoptim.tensor([[1.0, 2.0], [3.0, 4.0]], dtype="float64", device=device)
+    suffix = "" if device == "cpu" else f"device='{device}', "
+    assert repr(t) == f"tensor([[1., 2.],\n        [3., 4.]], {suffix}dtype=tinyoptim.float64)"
+    assert str(t) == repr(t)
+
+
+def _as_torch(t):
+    out = torch.from_numpy(t.detach().numpy().copy())
+    if t.grad_fn is not None:
+        return torch.from_numpy(t.detach().numpy().copy()).requires_grad_() * 1
+    return out.requires_grad_(t.requires_grad)
+
+
+# -- in-place ops ---------------------------------------------------------------------------
+
+
+def test_in_place_ops_return_self_and_bump_the_version(device):
+    x = tinyoptim.tensor([1.0, 2.0, 4.0], device=device)
+    steps = [
+        (lambda: x.add_(1), [2.0, 3.0, 5.0]),
+        (lambda: x.add_(tinyoptim.tensor([1.0, 1.0, 1.0], device=device), alpha=2), [4, 5, 7]),
+        (lambda: x.sub_(1, alpha=0.5), [3.5, 4.5, 6.5]),
+        (lambda: x.mul_(2), [7.0, 9.0, 13.0]),
+        (lambda: x.div_(tinyoptim.tensor(2.0, device=device)), [3.5, 4.5, 6.5]),
+        (lambda: x.clamp_(4.0, 6.0), [4.0, 4.5, 6.0]),
+        (lambda: x.clamp_(max=4.25), [4.0, 4.25, 4.25]),
+        (lambda: x.fill_(0.5), [0.5, 0.5, 0.5]),
+        (lambda: x.copy_(tinyoptim.tensor([1, 2, 3], device=device)), [1.0, 2.0, 3.0]),
+        (lambda: x.copy_(tinyoptim.tensor(9.0, device="cpu")), [9.0, 9.0, 9.0]),
+        (lambda: x.zero_(), [0.0, 0.0, 0.0]),
+    ]
+    data = x.data
+    for version, (step, expected) in enumerate(steps, start=1):
+        assert step() is x
+        assert x.tolist() == expected and x._version == version
+    assert x.data is data and x.dtype == tinyoptim.float32
+
+
+def test_augmented_assignment_is_in_place(device):
+    x = tinyoptim.tensor([1.0, 2.0], device=device)
+    alias = x
+    x += 1
+    x -= 0.5
+    x *= 4
+    x /= 2
+    assert x is alias and x.tolist() == [3.0, 5.0] and x._version == 4
+
+
+def test_setitem(device):
+    x = tinyoptim.zeros(3, 4, device=device)
+    x[0] = 1.0
+    x[1, 1:3] = tinyoptim.tensor([2.0, 3.0], device=device)
+    x[tinyoptim.tensor([2, 2], device=device), tinyoptim.tensor([0, 3], device=device)] = 5.0
+    x[x > 4] += 1
+    x[:, 0] = x[:, 0] * 10
+    assert x.tolist() == [[10, 1, 1, 1], [0, 2, 3, 0], [60, 0, 0, 6]]
+
+
+def test_in_place_in_a_graph_takes_the_new_grad_fn(device):
+    x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x * 1
+    y.mul_(3)
+    assert y.grad_fn.name() == "MulBackward0" and y._version == 1
+    y[0] = 0.0
+    assert y.grad_fn.name() == "SetItemBackward0"
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 3.0]
+
+
+def test_fill_in_a_graph_makes_a_constant(device):
+    x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x * 2
+    y.fill_(1.0)
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_clone_is_a_differentiable_copy(device):
+    x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = x.clone()
+    assert y.data is not x.data and y.grad_fn.name() == "CloneBackward0"
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+@pytest.mark.xfail(strict=True, reason="integer tensors with Python floats promote to float64")
+def test_integer_tensor_with_float_scalar_uses_default_dtype():
+    assert (tinyoptim.tensor([1, 2]) * 1.5).dtype == tinyoptim.float32
