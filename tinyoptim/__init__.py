@@ -7,7 +7,7 @@ mirror torch's.
 
 __version__ = "0.1.0"
 
-from . import autograd, cuda, optim
+from . import autograd, cuda, nn, optim
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.factories import (
     arange,
@@ -23,8 +23,8 @@ from .autograd.factories import (
     ones_like,
     rand,
     randint,
-    randperm,
     randn,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -74,6 +74,8 @@ __all__ = [
     "is_grad_enabled",
     "linspace",
     "manual_seed",
+    "nn",
+    "optim",
     "maximum",
     "minimum",
     "no_grad",

@@ -16,7 +16,7 @@ from tinyoptim import nn
 from tinyoptim.data import load_digits, stratified_split
 from tinyoptim.optim import SGD
 
-OPTIMIZERS = {"sgd": lambda params: SGD(params, lr=0.1, momentum=0.9)}
+OPTIMIZERS = {"sgd": lambda params: SGD(params, lr=0.05, momentum=0.9)}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,6 +57,11 @@ def format_array(array: numpy.ndarray, prefix: str) -> str:
         if finite.size and (finite != numpy.round(finite)).any():
             floatmode = "fixed"
     return numpy.array2string(
-        array, separator=", ", precision=4, floatmode=floatmode, prefix=prefix,
-        threshold=1000, edgeitems=3,
+        array,
+        separator=", ",
+        precision=4,
+        floatmode=floatmode,
+        prefix=prefix,
+        threshold=1000,
+        edgeitems=3,
     )

@@ -1,0 +1,308 @@
+r"""The function forms of the layers and losses, with torch's signatures (``nn.functional``).
+
+Layers with a dedicated backward (conv, pooling, embedding, NLL) call their op in
+``autograd/ops``; the rest are compositions of tensor ops, exact and cheap, whose
+gradients come from the ops they are made of.
+"""
+
+from __future__ import annotations
+
+from ..autograd import factories
+from ..autograd import inplace as inplace_ops
+from ..autograd.grad_mode import no_grad
+from ..autograd.ops import conv as conv_ops
+from ..autograd.ops import elementwise as ew
+from ..autograd.ops import embedding as embedding_ops
+from ..autograd.ops import loss as loss_ops
+from ..autograd.ops import pool as pool_ops
+from ..autograd.tensor import Tensor
+from ._losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
+)
+
+__all__ = [
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy_with_logits",
+    "conv2d",
+    "cross_entropy",
+    "dropout",
+    "embedding",
+    "flatten",
+    "gelu",
+    "layer_norm",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+
+# -- layers ----------------------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    r"""y = x W^T + b."""
+    out = input @ weight.T
+    return out if bias is None else out + bias
+
+
+def _conv_padding(padding, weight_shape, dilation, stride):
+    """Padding as a pair; ``"valid"`` is 0, ``"same"`` keeps the size at stride 1."""
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for d, k in zip(dilation, weight_shape[2:])]
+        if any(t % 2 for t in total):
+            raise ValueError(
+                "tinyoptim supports padding='same' only when it is symmetric (odd effective "
+                f"kernel size); got kernel {tuple(weight_shape[2:])} and dilation {dilation}"
+            )
+        return (total[0] // 2, total[1] // 2)
+    return conv_ops.pair(padding, "padding")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    r"""2-d cross-correlation: y_{n,o} = b_o + \sum_c W_{o,c} \star x_{n,c} (see ops/conv.py)."""
+    stride, dilation = conv_ops.pair(stride, "stride"), conv_ops.pair(dilation, "dilation")
+    padding = _conv_padding(padding, weight.shape, dilation, stride)
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.ndim != 4:
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+            f"{list(input.shape)}"
+        )
+    out = conv_ops.Conv2d.apply(
+        input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool_input(input: Tensor, name: str):
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4:
+        raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got {list(input.shape)}")
+    return input, False
+
+
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+) -> Tensor:
+    """The maximum of each window (padding never wins)."""
+    if return_indices:
+        raise ValueError("max_pool2d(return_indices=True) is not supported by tinyoptim")
+    kernel = conv_ops.pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else conv_ops.pair(stride, "stride")
+    x, unbatched = _pool_input(input, "max_pool2d")
+    out = pool_ops.MaxPool2d.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=conv_ops.pair(padding, "padding"),
+        dilation=conv_ops.pair(dilation, "dilation"),
+        ceil_mode=ceil_mode,
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+) -> Tensor:
+    """The mean of each window; zero padding counts in the divisor if ``count_include_pad``."""
+    kernel = conv_ops.pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else conv_ops.pair(stride, "stride")
+    x, unbatched = _pool_input(input, "avg_pool2d")
+    out = pool_ops.AvgPool2d.apply(
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=conv_ops.pair(padding, "padding"),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    r"""\max(x, 0)."""
+    return inplace_ops.apply(input, ew.Relu) if inplace else ew.Relu.apply(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    r"""x \Phi(x), or torch's tanh approximation with ``approximate="tanh"``."""
+    return ew.Gelu.apply(input, approximate=approximate)
+
+
+def tanh(input: Tensor) -> Tensor:
+    r"""\tanh(x)."""
+    return ew.Tanh.apply(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    r"""1 / (1 + e^{-x})."""
+    return ew.Sigmoid.apply(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    r"""\log \sigma(x), computed without overflow."""
+    return loss_ops.LogSigmoid.apply(input)
+
+
+def _softmax_dim(ndim: int) -> int:
+    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy implicit choice
+
+
+def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    r"""e^{x_i} / \sum_j e^{x_j} along ``dim``."""
+    x = input if dtype is None else input.to(dtype)
+    return x.softmax(_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    r"""x_i - \log \sum_j e^{x_j} along ``dim``."""
+    x = input if dtype is None else input.to(dtype)
+    return x.log_softmax(_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim`` .. ``end_dim`` into one."""
+    return input.flatten(start_dim, end_dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
+    r"""Zero each element with probability p and scale the rest by 1/(1-p) (when training)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        mask = factories.zeros(input.shape, dtype=input.dtype, device=input.device)
+    else:
+        draws = factories.rand(input.shape, dtype=input.dtype, device=input.device)
+        mask = (draws < 1 - p).to(input.dtype) * (1 / (1 - p))
+    return inplace_ops.apply(input, ew.Mul, mask) if inplace else input * mask
+
+
+def _channel_view(t: Tensor, ndim: int) -> Tensor:
+    """A (C,) tensor shaped (1, C, 1, ...) to broadcast over an (N, C, ...) input."""
+    return t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+) -> Tensor:
+    r"""y = (x - μ) / \sqrt{σ² + ε} · γ + β, per channel (axis 1).
+
+    Training uses the batch's mean and biased variance, and moves the running statistics:
+    r ← (1 - m) r + m s, with the unbiased variance for ``running_var``. Otherwise the
+    running statistics normalise.
+    """
+    if training:
+        axes = (0,) + tuple(range(2, input.ndim))
+        count = input.numel() // input.shape[1]
+        if count == 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"{tuple(input.shape)}"
+            )
+        mean = input.mean(dim=axes, keepdim=True)
+        var = input.var(dim=axes, keepdim=True, correction=0)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)
+        if running_var is not None:
+            with no_grad():
+                unbiased = var.detach().reshape(-1) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased * momentum)
+    else:
+        mean = _channel_view(running_mean, input.ndim)
+        var = _channel_view(running_var, input.ndim)
+    out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * _channel_view(weight, input.ndim)
+    if bias is not None:
+        out = out + _channel_view(bias, input.ndim)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Tensor:
+    r"""y = (x - μ) / \sqrt{σ² + ε} · γ + β over the last ``len(normalized_shape)`` axes."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(n) for n in shape)}], but got input of size{list(input.shape)}"
+        )
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = input.mean(dim=axes, keepdim=True)
+    var = input.var(dim=axes, keepdim=True, correction=0)
+    out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(
+    input,
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+) -> Tensor:
+    """Rows of ``weight`` picked by the integer tensor ``input``."""
+    _check_embedding_options(max_norm, scale_grad_by_freq)
+    padding_idx = _normalise_padding_idx(padding_idx, weight.shape[0])
+    return embedding_ops.Embedding.apply(weight, input, padding_idx=padding_idx, sparse=sparse)
+
+
+def _check_embedding_options(max_norm, scale_grad_by_freq) -> None:
+    if max_norm is not None or scale_grad_by_freq:
+        raise ValueError(
+            "tinyoptim's embedding does not support max_norm or scale_grad_by_freq; "
+            "leave them at None and False"
+        )
+
+
+def _normalise_padding_idx(padding_idx, rows: int):
+    if padding_idx is None:
+        return None
+    if padding_idx > 0:
+        assert padding_idx < rows, "Padding_idx must be within num_embeddings"
+    elif padding_idx < 0:
+        assert padding_idx >= -rows, "Padding_idx must be within num_embeddings"
+        padding_idx += rows
+    return padding_idx

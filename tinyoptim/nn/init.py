@@ -1,0 +1,159 @@
+r"""Weight initialisers, as ``torch.nn.init``: each fills a tensor in place and returns it.
+
+Every draw is made on the host from tinyoptim's one generator (``tinyoptim.manual_seed``)
+and then copied into the tensor, under ``no_grad``, so a CPU and a GPU model built after
+the same seed start identical. The variance-preserving rules:
+
+.. math::
+    \text{xavier: } \sigma = g \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}, \qquad
+    \text{kaiming: } \sigma = g / \sqrt{\text{fan}}
+
+and a uniform draw on [-\sqrt{3}\sigma, \sqrt{3}\sigma] has standard deviation σ.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..autograd import factories
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+
+_LINEAR = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+)
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended gain g for a nonlinearity (1 for linear/sigmoid, √2 for relu, ...)."""
+    if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            negative_slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+            negative_slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + negative_slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple:
+    """(fan_in, fan_out): input and output features times the kernel's receptive field."""
+    if tensor.dim() < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        )
+    receptive_field = 1
+    for n in tensor.shape[2:]:
+        receptive_field *= n
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
+    mode = mode.lower()
+    valid_modes = ["fan_in", "fan_out"]
+    if mode not in valid_modes:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def _fill_from_host(tensor: Tensor, draws: Tensor) -> Tensor:
+    with no_grad():
+        tensor.copy_(draws)
+    return tensor
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    r"""Fill with draws from U(a, b)."""
+    u = factories.rand(tensor.shape, dtype=tensor.dtype, device="cpu")
+    return _fill_from_host(tensor, u * (b - a) + a)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    r"""Fill with draws from N(mean, std²)."""
+    z = factories.randn(tensor.shape, dtype=tensor.dtype, device="cpu")
+    return _fill_from_host(tensor, z * std + mean)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``."""
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill with ones."""
+    return constant_(tensor, 1.0)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with zeros."""
+    return constant_(tensor, 0.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    r"""U(-a, a) with a = g \sqrt{6 / (\text{fan\_in} + \text{fan\_out})} (Glorot, 2010)."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    r"""N(0, σ²) with σ = g \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std)
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:
+    r"""U(-b, b) with b = \sqrt{3} g / \sqrt{\text{fan}} (He et al., 2015); ``a`` is the slope."""
+    if 0 in tensor.shape:
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:
+    r"""N(0, σ²) with σ = g / \sqrt{\text{fan}} (He et al., 2015)."""
+    if 0 in tensor.shape:
+        return tensor
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    return normal_(tensor, 0.0, std)
+
+
+def init_linear_like_(weight: Tensor, bias: Tensor | None) -> None:
+    r"""torch's Linear/Conv default: W ~ kaiming_uniform(a=√5), b ~ U(±1/\sqrt{fan_in})."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -1,0 +1,403 @@
+"""``Module``: the base class of layers and models, with torch's registration and state dicts.
+
+Assigning a ``Parameter`` or a ``Module`` to an attribute registers it (in
+``_parameters`` or ``_modules``, in assignment order); ``register_buffer`` adds a tensor
+that is state but not learnable (running means). Everything that walks a model
+(``named_parameters``, ``state_dict``, ``to``, ``train``) follows those registries, so the
+names are torch's: ``"0.weight"``, ``"encoder.layers.1.bias"``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from ..autograd.sparse import SparseGrad
+from ..autograd.tensor import Tensor
+from . import _state
+from .parameter import Parameter
+
+
+def _addindent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def _join(prefix: str, name: str) -> str:
+    return prefix + ("." if prefix else "") + name
+
+
+class Module:
+    """Base class of every layer: holds parameters, buffers and submodules by name."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
+
+    def __call__(self, *args, **kwargs):
+        """Run ``forward``."""
+        return self.forward(*args, **kwargs)
+
+    # -- registration ----------------------------------------------------------------
+
+    def _check_name(self, name, kind: str) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add ``param`` (a Parameter or None) under ``name``."""
+        self._check_name(name, "parameter")
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(tinyoptim.nn.Parameter or None required)"
+            )
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must "
+                "be created explicitly."
+            )
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a non-learnable state tensor; ``persistent=False`` keeps it out of state_dict."""
+        self._check_name(name, "buffer")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(tinyoptim.Tensor or None required)"
+            )
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_name(name, "module")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+        if isinstance(value, Parameter):
+            if "_parameters" not in d:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name)
+            self.register_parameter(name, value)
+        elif "_parameters" in d and name in d["_parameters"]:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    "(tinyoptim.nn.Parameter or None expected)"
+                )
+            d["_parameters"][name] = None
+        elif isinstance(value, Module):
+            if "_modules" not in d:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name)
+            d["_modules"][name] = value
+        elif "_modules" in d and name in d["_modules"]:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                    "(tinyoptim.nn.Module or None expected)"
+                )
+            d["_modules"][name] = None
+        elif "_buffers" in d and name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(tinyoptim.Tensor or None expected)"
+                )
+            d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        """Drop ``name`` from every registry and the instance dict (before re-registering)."""
+        self.__dict__.pop(name, None)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            self.__dict__[registry].pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
+
+    def __getattr__(self, name: str):
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in self.__dict__.get(registry, ()):
+                del self.__dict__[registry][name]
+                self._non_persistent_buffers_set.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    # -- walking the tree --------------------------------------------------------------
+
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """``(name, module)`` for this module and every descendant, depth first."""
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(memo, _join(prefix, name), remove_duplicate)
+
+    def modules(self):
+        """This module and every descendant, each once."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        """``(name, child)`` for the direct submodules."""
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self):
+        """The direct submodules."""
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix, recurse, remove_duplicate):
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
+        seen = set()
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield _join(module_prefix, name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        """``(name, parameter)`` pairs in registration order, shared ones once."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True):
+        """Every parameter (of the descendants too, unless ``recurse=False``), each once."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
+        """``(name, buffer)`` pairs in registration order."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True):
+        """Every buffer (running statistics and the like), each once."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on self; return self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- state dicts -------------------------------------------------------------------
+
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Parameters and persistent buffers by dotted name, as detached tensors sharing data."""
+        destination = OrderedDict() if destination is None else destination
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
+        return destination
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy values in place; return ``(missing_keys, unexpected_keys)``.
+
+        With ``strict`` missing and unexpected keys raise torch's ``RuntimeError``; a shape
+        mismatch always does.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        if assign:
+            raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
+        missing, unexpected, errors = [], [], []
+        for prefix, module in self.named_modules():
+            local_prefix = prefix + "." if prefix else ""
+            _state.load_local(module, state_dict, local_prefix, missing, unexpected, errors)
+        if strict:
+            if unexpected:
+                keys = ", ".join(f'"{k}"' for k in unexpected)
+                errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
+            if missing:
+                keys = ", ".join(f'"{k}"' for k in missing)
+                errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
+        return _state.IncompatibleKeys(missing, unexpected)
+
+    # -- modes, devices, grads -----------------------------------------------------------
+
+    def train(self, mode: bool = True):
+        """Set training mode on this module and every descendant; return self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self):
+        """``train(False)``: dropout off, batch norm on its running statistics."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` on every parameter; return self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def to(self, *args, **kwargs):
+        """Move (and/or cast floating) parameters and buffers in place; objects keep identity.
+
+        ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``. Grads move too.
+        """
+        return self._swap_storage(lambda t: t.to(*args, **kwargs))
+
+    def cuda(self, device=None):
+        """``to("cuda")`` (or the given GPU)."""
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self):
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def float(self):
+        """Cast floating parameters and buffers to float32, in place."""
+        return self._swap_storage(lambda t: t.float())
+
+    def double(self):
+        """Cast floating parameters and buffers to float64, in place."""
+        return self._swap_storage(lambda t: t.double())
+
+    def _swap_storage(self, convert):
+        """Replace each parameter's, buffer's and grad's data by ``convert(it)``, in place.
+
+        Integer buffers (``num_batches_tracked``) keep their dtype; only their device moves.
+        """
+        for t in list(self.parameters()) + list(self.buffers()):
+            fn = convert if t.dtype.is_floating_point else _state.device_only(convert)
+            _state.swap(t, fn)
+            grad = t.grad
+            if isinstance(grad, Tensor):
+                _state.swap(grad, fn)
+            elif isinstance(grad, SparseGrad):
+                t._grad = _state.moved_sparse(grad, fn)
+        return self
+
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Zero every parameter's grad in place (the grad objects survive), or drop them.
+
+        ``set_to_none=False`` is the default here (torch's is True): a grad that is a view
+        of a flat buffer stays one.
+        """
+        for p in self.parameters():
+            grad = p.grad
+            if grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            elif isinstance(grad, SparseGrad):
+                xp = grad.device.backend.xp
+                empty_rows = xp.zeros((0,) + grad.shape[1:], dtype=grad.values.dtype)
+                p._grad = SparseGrad(
+                    xp.zeros((0,), dtype=grad.indices.dtype), empty_rows, grad.shape, grad.device
+                )
+            else:
+                if grad.grad_fn is not None:
+                    grad.detach_()
+                else:
+                    grad.requires_grad_(False)
+                grad.zero_()
+
+    def flatten_parameters(self) -> None:
+        """Make every parameter, and its grad, a view of one flat buffer per (device, dtype).
+
+        Parameter and grad objects keep their identity; a missing grad becomes a zero-filled
+        view. An optimizer then updates each bucket in one pass over contiguous memory.
+        """
+        _state.flatten(list(self.parameters()))
+
+    # -- printing -------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The layer's own settings, shown inside its repr (override in subclasses)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [
+            f"({name}): " + _addindent(repr(module), 2) for name, module in self._modules.items()
+        ]
+        lines = extra_lines + child_lines
+        text = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                text += extra_lines[0]
+            else:
+                text += "\n  " + "\n  ".join(lines) + "\n"
+        return text + ")"
+
+    def __dir__(self):
+        names = list(super().__dir__())
+        for registry in ("_parameters", "_buffers", "_modules"):
+            names += list(self.__dict__[registry])
+        return sorted(set(names))
