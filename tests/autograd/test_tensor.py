@@ -388,6 +388,10 @@ def test_clone_is_a_differentiable_copy(device):
     assert x.grad.tolist() == [2.0, 4.0]
 
 
-@pytest.mark.xfail(strict=True, reason="integer tensors with Python floats promote to float64")
 def test_integer_tensor_with_float_scalar_uses_default_dtype():
-    assert (tinyoptim.tensor([1, 2]) * 1.5).dtype == tinyoptim.float32
+    ints = tinyoptim.tensor([1, 2])
+    assert (ints * 1.5).dtype == tinyoptim.float32
+    assert (2.5 - ints).dtype == tinyoptim.float32
+    assert (ints / ints).dtype == tinyoptim.float32
+    assert (ints * 2).dtype == tinyoptim.int64
+    assert (ints / 2).tolist() == [0.5, 1.0]

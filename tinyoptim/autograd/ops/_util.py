@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...backends import get_default_dtype
+
 
 def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``: undo NumPy broadcasting in the backward pass.
@@ -47,3 +49,28 @@ def normalize_dims(dim, ndim: int):
             return None
         return tuple(sorted(normalize_dim(d, ndim) for d in dim))
     return (normalize_dim(dim, ndim),)
+
+
+def promote(a, b, true_division: bool = False):
+    """``a`` and ``b`` with torch's type promotion where NumPy's differs.
+
+    An integer or bool array meeting a Python float, or divided by an integer, becomes the
+    default float dtype (torch: ``int_tensor * 1.5`` is float32; NumPy would say float64).
+    """
+    float_scalar = isinstance(a, float) or isinstance(b, float)
+    if not (float_scalar or true_division):
+        return a, b
+    a_int = _is_integral(a) or (true_division and isinstance(a, int))
+    b_int = _is_integral(b) or (true_division and isinstance(b, int))
+    if (float_scalar and (a_int or b_int)) or (true_division and a_int and b_int):
+        dtype = get_default_dtype().np
+        if a_int and hasattr(a, "dtype"):
+            a = a.astype(dtype)
+        if b_int and hasattr(b, "dtype"):
+            b = b.astype(dtype)
+    return a, b
+
+
+def _is_integral(value) -> bool:
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and dtype.kind in "iub"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
-from ._util import shape_of, unbroadcast
+from ._util import promote, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -18,6 +18,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.shapes = shape_of(a), shape_of(b)
         return a + b
 
@@ -34,6 +35,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.shapes = shape_of(a), shape_of(b)
         return a - b
 
@@ -50,6 +52,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -66,6 +69,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b, true_division=True)
         ctx.save_for_backward(a, b)
         return a / b
 
@@ -82,6 +86,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         out = a**b
         ctx.save_for_backward(a, b, out)
         return out
