@@ -10,8 +10,13 @@ are and get no gradient.
 
 from __future__ import annotations
 
+from ..backends import as_dtype
 from . import anomaly
 from .grad_mode import is_grad_enabled
+
+# The Tensor class, set by tensor.py once it is defined (tensor.py imports the ops, which
+# import this module, so the import cannot go the other way at load time).
+Tensor = None
 
 DEVICE_MISMATCH = (
     "Expected all tensors to be on the same device, but found at least two devices, {} and {}!"
@@ -34,6 +39,8 @@ MODIFIED_INPLACE = (
 class Function:
     """Base class of every op. Subclasses define static ``forward`` and ``backward``."""
 
+    out_device = None  # an op whose output lives on another device sets this in forward
+
     # set on each node (the ctx) by apply()
     inputs: tuple
     needs_grad: tuple
@@ -52,30 +59,37 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run the op on tensors (and plain values); record it when grad is needed."""
-        from .tensor import Tensor
-
         device = None
-        requires_grad = False
+        raw, needs_grad, inputs = [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
                 if device is None:
-                    device = arg.device
-                elif arg.device != device:
-                    raise RuntimeError(DEVICE_MISMATCH.format(device, arg.device))
-                requires_grad = requires_grad or arg.requires_grad
-        requires_grad = requires_grad and is_grad_enabled()
+                    device = arg._device
+                elif arg._device is not device and arg._device != device:
+                    raise RuntimeError(DEVICE_MISMATCH.format(device, arg._device))
+                raw.append(arg.data)
+                needs_grad.append(arg._requires_grad)
+                inputs.append(arg)
+            else:
+                raw.append(arg)
+                needs_grad.append(False)
+                inputs.append(None)
+        if device is None:
+            raise TypeError(f"{cls.__name__}.apply() needs at least one tinyoptim.Tensor argument")
+        requires_grad = True in needs_grad and is_grad_enabled()
 
         ctx = object.__new__(cls)
         ctx.backend = backend = device.backend
         ctx.xp = backend.xp
         ctx.saved = ()
-        ctx.needs_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **options)
-        device = getattr(ctx, "out_device", device)  # set by ops that move data (ToCopy)
+        ctx.needs_grad = tuple(needs_grad)
+        out = cls.forward(ctx, *raw, **options)
+        if ctx.out_device is not None:  # set by ops that move data (ToCopy)
+            device = ctx.out_device
         result = Tensor._make(device.backend.ensure_array(out), device, requires_grad)
         if requires_grad:
-            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-            ctx._versions = _saved_versions(ctx, args, result)
+            ctx.inputs = inputs
+            ctx._versions = _saved_versions(ctx, args, result) if ctx.saved else ()
             ctx._retained = None
             if anomaly.is_anomaly_enabled():
                 ctx._created_at = anomaly.creation_site()
@@ -107,7 +121,7 @@ class Function:
             if counter.value != then:
                 raise RuntimeError(
                     MODIFIED_INPLACE.format(
-                        dtype=dtype,
+                        dtype=as_dtype(dtype),
                         shape=list(shape),
                         what=what,
                         op=self.name(),
@@ -127,16 +141,14 @@ class Function:
 
 def _saved_versions(ctx, args, result) -> list:
     """The version counters of the tensors whose data forward saved, and their versions now."""
-    from .tensor import Tensor
-
     found = []
     for array in ctx.saved:
         if array is result.data:
-            found.append((result._version_counter, 0, "output 0", result.dtype, result.shape))
+            found.append((result._version_counter, 0, "output 0", array.dtype, array.shape))
             continue
         for i, arg in enumerate(args):
             if isinstance(arg, Tensor) and arg.data is array:
                 counter = arg._version_counter
-                found.append((counter, counter.value, f"input {i}", arg.dtype, arg.shape))
+                found.append((counter, counter.value, f"input {i}", array.dtype, array.shape))
                 break
     return found

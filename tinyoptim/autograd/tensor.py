@@ -13,7 +13,7 @@ import weakref
 from collections import namedtuple
 
 from ..backends import as_dtype, get_backend, resolve
-from . import engine, inplace
+from . import engine, function, inplace
 from .ops import elementwise as ew
 from .ops import index, linalg, reduce, shape, softmax
 
@@ -568,6 +568,9 @@ class Tensor:
         from .printing import tensor_repr
 
         return tensor_repr(self)
+
+
+function.Tensor = Tensor
 
 
 def shape_op_reshape(t: Tensor, shape_args) -> Tensor:

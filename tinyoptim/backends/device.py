@@ -19,7 +19,7 @@ _TYPES = ("cpu", "cuda", "strict")
 class Device:
     """Where a tensor lives: ``device("cpu")``, ``device("cuda", 0)``, ``device("strict")``."""
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_backend")
 
     def __init__(self, spec, index: int | None = None):
         if isinstance(spec, Device):
@@ -39,11 +39,15 @@ class Device:
             raise RuntimeError(f"device '{kind}' takes no index, got {index}")
         self.type = kind
         self.index = index
+        self._backend = None
 
     @property
     def backend(self):
         """The array backend for this device (CuPy is imported on the first cuda request)."""
-        return get_backend(self)
+        backend = self._backend
+        if backend is None:
+            backend = self._backend = get_backend(self)
+        return backend
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
