@@ -1,5 +1,6 @@
 """Optimizers mirroring ``torch.optim``: same names, signatures, state and numbers."""
 
+from . import lr_scheduler as lr_scheduler
 from .adam import Adam, AdamW
 from .optimizer import (
     Optimizer,

@@ -44,10 +44,9 @@ class Bucket:
 
     def scratch(self, like, count: int) -> list:
         """``count`` work arrays shaped like ``like``: allocated once, then reused."""
-        largest = max(p.numel() for p in self.members)
-        if len(self._scratch) < count or self._scratch[0].size < largest:
+        if len(self._scratch) < count or self._scratch[0].size < self._largest:
             xp = self.members[0].backend.xp
-            self._scratch = [xp.empty(largest, like.dtype) for _ in range(count)]
+            self._scratch = [xp.empty(self._largest, like.dtype) for _ in range(count)]
         return [a[: like.size].reshape(like.shape) for a in self._scratch[:count]]
 
     def positions(self, params) -> list:
@@ -89,6 +88,7 @@ class Bucket:
             installed_all.append(installed)
             offset += size
         self.members = list(members)
+        self._largest = max(sizes)
         self.index = {id(p): i for i, p in enumerate(members)}
         self.flat, self.steps, self._installed = flat, steps, installed_all
 
