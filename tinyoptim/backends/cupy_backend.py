@@ -67,6 +67,14 @@ class CupyBackend:
     def scatter_add(self, target, indices, values) -> None:
         self._cupyx.scatter_add(target, indices, values)
 
+    def flat_view(self, array):
+        return array.reshape(-1) if array.flags.c_contiguous else None
+
+    def span(self, arrays):
+        from .numpy_backend import _span
+
+        return _span(arrays, lambda a: a.data.ptr)
+
     def erf(self, x):
         return importlib.import_module("cupyx.scipy.special").erf(x)
 

@@ -33,9 +33,34 @@ class NumpyBackend:
         """``target[indices] += values`` with repeated indices summed."""
         numpy.add.at(target, indices, values)
 
+    def flat_view(self, array):
+        """``array`` as a 1-d view of the same memory, or None when it is not contiguous."""
+        return array.reshape(-1) if array.flags.c_contiguous else None
+
+    def span(self, arrays):
+        """One 1-d view covering ``arrays`` when they lie back to back, in order, in one
+        base buffer (as ``flatten_parameters`` lays them out); else None."""
+        return _span(arrays, lambda a: a.__array_interface__["data"][0])
+
     def erf(self, x):
         """The error function, elementwise (NumPy has none)."""
         return scipy.special.erf(x)
 
     def synchronize(self) -> None:
         """Nothing to wait for on the CPU."""
+
+
+def _span(arrays, address):
+    """Shared by the NumPy-like backends: see ``NumpyBackend.span``."""
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    itemsize = base.itemsize
+    expected = address(arrays[0])
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or address(a) != expected:
+            return None
+        expected += a.size * itemsize
+    start = (address(arrays[0]) - address(base)) // itemsize
+    stop = (expected - address(base)) // itemsize
+    return base[start:stop]

@@ -20,6 +20,8 @@ import types
 import numpy
 import scipy.special
 
+from .numpy_backend import _span
+
 IMPLICIT = (
     "Implicit conversion of a strict-device array to host memory is not allowed: "
     "use Tensor.numpy(), .item(), .tolist() or .cpu() to cross explicitly"
@@ -226,6 +228,14 @@ class StrictBackend:
 
     def scatter_add(self, target, indices, values) -> None:
         numpy.add.at(target._a, _unwrap(indices), _unwrap(values))
+
+    def flat_view(self, array: StrictArray):
+        a = array._a
+        return StrictArray(a.reshape(-1)) if a.flags.c_contiguous else None
+
+    def span(self, arrays):
+        found = _span([a._a for a in arrays], lambda a: a.__array_interface__["data"][0])
+        return None if found is None else StrictArray(found)
 
     def erf(self, x: StrictArray) -> StrictArray:
         return StrictArray(scipy.special.erf(x._a))

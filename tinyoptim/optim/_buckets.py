@@ -32,6 +32,9 @@ class Bucket:
         self.steps = None  # host array of step counts, one per member
         self._installed: list = []  # per member: the state tensors this bucket made
         self._scratch: list = []  # work arrays for the kernels, as large as the largest member
+        self.offsets: list = []  # where each member's slice starts in the flat buffers
+        self.sizes: list = []  # each member's number of elements
+        self.workspaces: dict = {}  # per worker thread: chunk-sized work arrays (_sweep.py)
 
     def sync(self, state, params) -> list:
         """Make every parameter in ``params`` a member whose state is a view of the flat
@@ -74,23 +77,25 @@ class Bucket:
         step_dtype = next((s.dtype for s in old_steps if isinstance(s, Tensor)), None)
         counters = zeros(len(members), dtype=step_dtype, device="cpu")  # torch keeps steps there
         steps = counters.data if self.has_step else None
-        installed_all = []
+        installed_all, offsets = [], []
         offset = 0
         for i, (p, size) in enumerate(zip(members, sizes)):
             per_param = state[p]
             installed = {}
+            if self.has_step:  # first, so that new state lists its keys in torch's order
+                step = steps[i : i + 1].reshape(())
+                installed["step"] = _adopt(per_param, "step", step, counters.device)
             for key in self.keys:
                 view = flat[key][offset : offset + size].reshape(p.shape)
                 installed[key] = _adopt(per_param, key, view, p.device)
-            if self.has_step:
-                step = steps[i : i + 1].reshape(())
-                installed["step"] = _adopt(per_param, "step", step, counters.device)
             installed_all.append(installed)
+            offsets.append(offset)
             offset += size
         self.members = list(members)
-        self._largest = max(sizes)
+        self.offsets, self.sizes, self._largest = offsets, sizes, max(sizes)
         self.index = {id(p): i for i, p in enumerate(members)}
         self.flat, self.steps, self._installed = flat, steps, installed_all
+        self.workspaces = {}
 
 
 def _adopt(per_param: dict, key: str, view, device) -> tuple:

@@ -27,6 +27,7 @@ from ..autograd import no_grad
 from ..autograd.factories import zeros, zeros_like
 from . import _validation as msg
 from ._buckets import advance
+from ._sweep import sweep
 from ._ops import lerp_
 from .optimizer import Optimizer
 
@@ -161,34 +162,23 @@ def _single_tensor_adam(
 
 
 def _multi_tensor_adam(
-    bucket,
-    params,
-    grads,
-    state,
-    *,
-    amsgrad,
-    beta1,
-    beta2,
-    lr,
-    weight_decay,
-    eps,
-    maximize,
+    bucket, params, grads, state, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize,
     decoupled_weight_decay,
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
+    keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
     for t, positions in advance(bucket, params):
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         step_size = -(lr / bias_correction1)
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            m, v = s["exp_avg"].data, s["exp_avg_sq"].data
-            g, work = bucket.scratch(theta, 2)
+
+        def kernel(theta, grad, m, v, *rest):
+            *v_max, g, work = rest
             if maximize:
-                xp.negative(grads[i].data, out=g)
+                xp.negative(grad, out=g)
             else:
-                g[...] = grads[i].data
+                g[...] = grad
             if weight_decay != 0:
                 if decoupled_weight_decay:
                     theta *= 1 - lr * weight_decay
@@ -200,16 +190,18 @@ def _multi_tensor_adam(
             xp.multiply(g, 1 - beta2, out=work)
             work *= g
             v += work
-            if amsgrad:
-                v_max = s["max_exp_avg_sq"].data
-                xp.maximum(v_max, v, out=v_max)
-                v = v_max
+            if v_max:
+                xp.maximum(v_max[0], v, out=v_max[0])
+                v = v_max[0]
             xp.sqrt(v, out=work)
             work /= bias_correction2_sqrt
             work += eps
             xp.divide(m, work, out=work)
             work *= step_size
             theta += work
+
+        chosen = [params[i] for i in positions]
+        sweep(bucket, chosen, [grads[i] for i in positions], keys, kernel)
 
 
 class AdamW(Adam):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ..autograd import Tensor, no_grad
 from . import _validation as msg
+from ._sweep import sweep
 from .optimizer import Optimizer, required
 
 SPARSE_WITH_DECAY = "add(sparse, dense) is not supported. Use add(dense, sparse) instead."
@@ -128,48 +129,43 @@ def _single_tensor_sgd(
 
 
 def _multi_tensor_sgd(
-    bucket,
-    params,
-    grads,
-    state,
-    first,
-    *,
-    lr,
-    momentum,
-    dampening,
-    weight_decay,
-    nesterov,
+    bucket, params, grads, state, first, *, lr, momentum, dampening, weight_decay, nesterov,
     maximize,
 ) -> None:
-    """The momentum update over a bucket's flat buffers, in place with reused scratch.
+    """The momentum update as a kernel over the bucket's flat buffers (see ``_sweep.py``).
 
-    ``first`` lists the parameters whose (zero-filled) buffer is new: it becomes g itself.
+    ``first`` lists the parameters whose (zero-filled) buffer is new: on their first step
+    the buffer becomes g itself, which ``momentum = dampening = 0`` gives exactly.
     """
     xp = params[0].backend.xp
     first = {id(p) for p in first}
-    for p, grad in zip(params, grads):
-        theta, buf = p.data, state[p]["momentum_buffer"].data
-        g, work = bucket.scratch(theta, 2)
-        if maximize:
-            xp.negative(grad.data, out=g)
-        else:
-            g[...] = grad.data
-        if weight_decay != 0:
-            xp.multiply(theta, weight_decay, out=work)
-            g += work
-        if id(p) in first:
-            buf[...] = g
-        else:
-            buf *= momentum
-            xp.multiply(g, 1 - dampening, out=work)
+    fresh = [i for i, p in enumerate(params) if id(p) in first]
+    rest = [i for i, p in enumerate(params) if id(p) not in first]
+    for positions, mu, tau in ((fresh, 0.0, 0.0), (rest, momentum, dampening)):
+        if not positions:
+            continue
+
+        def kernel(theta, grad, buf, g, work, mu=mu, tau=tau):
+            if maximize:
+                xp.negative(grad, out=g)
+            else:
+                g[...] = grad
+            if weight_decay != 0:
+                xp.multiply(theta, weight_decay, out=work)
+                g += work
+            buf *= mu
+            xp.multiply(g, 1 - tau, out=work)
             buf += work
-        if nesterov:
-            xp.multiply(buf, momentum, out=work)
-            g += work
-        else:
-            g[...] = buf
-        g *= -lr
-        theta += g
+            if nesterov:
+                xp.multiply(buf, momentum, out=work)
+                g += work
+            else:
+                g[...] = buf
+            g *= -lr
+            theta += g
+
+        chosen = [params[i] for i in positions]
+        sweep(bucket, chosen, [grads[i] for i in positions], ("momentum_buffer",), kernel)
 
 
 def _sparse_sgd(

@@ -15,8 +15,11 @@ CASES = [
 
 SPEC_ROWS = [
     (dict(), [0.99514916931736, -1.99500000025, 3.00143494518481, 0.497194355848553]),
+    # At element 2, g + wd*p cancels to ~1e-17 on the first step; torch computes it with a
+    # fused multiply-add, NumPy cannot, and the near-zero denominator magnifies the last bit.
     (
         dict(lr=0.1, weight_decay=0.1, amsgrad=True),
         [0.503072904636204, -1.50126754170936, 2.73396670063499, 0.139623080852005],
+        1e-10,
     ),
 ]

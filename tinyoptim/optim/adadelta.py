@@ -1,0 +1,154 @@
+r"""Adadelta, mirroring ``torch.optim.Adadelta``.
+
+.. math::
+    g_t = \pm \nabla f(\theta_{t-1}) + \lambda \theta_{t-1} \quad (- \text{ if maximize}) \\
+    v_t = \rho v_{t-1} + (1 - \rho) g_t^2 \\
+    \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}} \, g_t \\
+    u_t = \rho u_{t-1} + (1 - \rho) \Delta_t^2 \\
+    \theta_t = \theta_{t-1} - \gamma \Delta_t
+
+gamma = lr, rho = rho, epsilon = eps, lambda = weight_decay; v is ``square_avg`` and u is
+``acc_delta``. As in torch: epsilon sits inside both square roots, u is updated after the
+step Delta is formed from its previous value, there is no bias correction, lr scales the
+step (lr = 1, the default, is the paper's algorithm) and rho = 1 is accepted. ``step`` is
+counted but not used by the math.
+
+Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701, 2012.
+"""
+
+from __future__ import annotations
+
+from ..autograd import no_grad
+from ..autograd.factories import zeros, zeros_like
+from . import _validation as msg
+from ._buckets import advance
+from .optimizer import Optimizer
+
+SPARSE = "Adadelta does not support sparse gradients"
+
+
+class Adadelta(Optimizer):
+    """Adadelta: step sizes from running averages of squared gradients and steps."""
+
+    _param_shaped_state = ("square_avg", "acc_delta")
+
+    def __init__(
+        self,
+        params,
+        lr=1.0,
+        rho=0.9,
+        eps=1e-6,
+        weight_decay=0,
+        foreach=None,
+        *,
+        capturable=False,
+        maximize=False,
+        differentiable=False,
+    ):
+        msg.check_lr(lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        msg.check_epsilon(eps)
+        msg.check_non_negative("weight_decay", weight_decay)
+        msg.check_unsupported_flags(capturable, differentiable)
+        defaults = dict(
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            capturable=capturable,
+            foreach=foreach,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self, closure=None):
+        """One Adadelta update of every parameter that has a gradient."""
+        loss = self._call_closure(closure)
+        work = [self._with_grads(group, SPARSE) for group in self.param_groups]
+        for group, (params, grads) in zip(self.param_groups, work):
+            if not params:
+                continue
+            options = dict(
+                lr=group["lr"],
+                rho=group["rho"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                maximize=group["maximize"],
+            )
+            if group["foreach"] is False:
+                states = [self._init_state(p) for p in params]
+                _single_tensor_adadelta(params, grads, states, **options)
+            else:
+                keys = ("square_avg", "acc_delta")
+                for bucket, members, member_grads in self._buckets.split(
+                    group, params, grads, keys
+                ):
+                    bucket.sync(self.state, members)
+                    _multi_tensor_adadelta(bucket, members, member_grads, self.state, **options)
+        return loss
+
+    def _init_state(self, p) -> dict:
+        """The state of ``p``, created at its first step: zeros, and step 0."""
+        state = self.state[p]
+        if not state:
+            state["step"] = zeros((), device="cpu")
+            state["square_avg"] = zeros_like(p)
+            state["acc_delta"] = zeros_like(p)
+        return state
+
+
+def _single_tensor_adadelta(params, grads, states, *, lr, rho, eps, weight_decay, maximize) -> None:
+    """Reference update: one parameter at a time, in the docstring's order."""
+    for p, grad, state in zip(params, grads, states):
+        xp = p.backend.xp
+        theta = p.data
+        state["step"].data += 1
+        g = -grad.data if maximize else grad.data
+        if weight_decay != 0:
+            g = g + weight_decay * theta
+        v, u = state["square_avg"].data, state["acc_delta"].data
+        v *= rho
+        v += (1 - rho) * g * g
+        std = xp.sqrt(v + eps)
+        delta = xp.sqrt(u + eps) / std * g
+        u *= rho
+        u += (1 - rho) * delta * delta
+        theta += -lr * delta
+
+
+def _multi_tensor_adadelta(
+    bucket, params, grads, state, *, lr, rho, eps, weight_decay, maximize
+) -> None:
+    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    xp = params[0].backend.xp
+    for _, positions in advance(bucket, params):  # Adadelta's math does not use the step
+        for i in positions:
+            theta, s = params[i].data, state[params[i]]
+            v, u = s["square_avg"].data, s["acc_delta"].data
+            g, std, delta = bucket.scratch(theta, 3)
+            if maximize:
+                xp.negative(grads[i].data, out=g)
+            else:
+                g[...] = grads[i].data
+            if weight_decay != 0:
+                xp.multiply(theta, weight_decay, out=std)
+                g += std
+            v *= rho
+            xp.multiply(g, 1 - rho, out=std)
+            std *= g
+            v += std
+            xp.add(v, eps, out=std)
+            xp.sqrt(std, out=std)
+            xp.add(u, eps, out=delta)
+            xp.sqrt(delta, out=delta)
+            delta /= std
+            delta *= g
+            u *= rho
+            xp.multiply(delta, 1 - rho, out=std)
+            std *= delta
+            u += std
+            delta *= -lr
+            theta += delta
