@@ -1,26 +1,35 @@
 """Optimizers mirroring ``torch.optim``: same names, signatures, state and numbers."""
 
 from . import lr_scheduler as lr_scheduler
+from . import swa_utils as swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
+from .nadam import NAdam
 from .optimizer import (
     Optimizer,
     register_optimizer_step_post_hook,
     register_optimizer_step_pre_hook,
     required,
 )
+from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "ASGD",
     "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "NAdam",
+    "RAdam",
     "RMSprop",
+    "Rprop",
     "SGD",
     "Optimizer",
     "register_optimizer_step_post_hook",

@@ -1,0 +1,198 @@
+r"""Resilient backpropagation, mirroring ``torch.optim.Rprop``.
+
+.. math::
+    g_t = \pm \nabla f(\theta_{t-1}) \quad (- \text{ if maximize}) \\
+    s = \operatorname{sign}(g_t \, g_{t-1}), \qquad
+    \eta = \eta_+ \text{ where } s > 0, \; \eta_- \text{ where } s < 0, \; 1 \text{ where } s = 0 \\
+    \Delta_t = \operatorname{clamp}(\Delta_{t-1} \eta, \Delta_{\min}, \Delta_{\max}),
+    \qquad \Delta_0 = \gamma \\
+    g_t \leftarrow 0 \text{ where } s < 0 \\
+    \theta_t = \theta_{t-1} - \operatorname{sign}(g_t) \, \Delta_t
+
+gamma = lr, (eta_-, eta_+) = etas, (Delta_min, Delta_max) = step_sizes; Delta is the
+state ``step_size`` and the previous gradient g_{t-1} the state ``prev``. This is the
+variant without weight backtracking (iRprop-): where the sign flips, the step shrinks
+and that gradient entry is forgotten, so the next step treats it as s = 0. Where torch
+departs from the paper: lr only seeds ``step_size`` when the state is created, so
+changing lr afterwards has no effect; the flipped entries are found by comparing the
+factor with eta_- in the parameter's dtype; and step_sizes is not validated (with
+Delta_min > Delta_max every step size becomes Delta_max).
+
+Reference: Riedmiller and Braun, "A Direct Adaptive Method for Faster Backpropagation
+Learning: The RPROP Algorithm", ICNN 1993; Igel and Hüsken, "Improving the Rprop
+Learning Algorithm", 2000 (iRprop-).
+"""
+
+from __future__ import annotations
+
+from ..autograd import no_grad
+from ..autograd.factories import full_like, zeros, zeros_like
+from ..backends.dtype import float32, float64, get_default_dtype
+from . import _validation as msg
+from ._buckets import advance
+from .optimizer import Optimizer
+
+SPARSE = "Rprop does not support sparse gradients"
+
+
+class Rprop(Optimizer):
+    """Rprop: per-element step sizes adapted from the signs of successive gradients."""
+
+    _param_shaped_state = ("prev", "step_size")
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        etas=(0.5, 1.2),
+        step_sizes=(1e-6, 50),
+        *,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
+        msg.check_lr(lr)
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        msg.check_unsupported_flags(capturable, differentiable)
+        defaults = dict(
+            lr=lr,
+            etas=etas,
+            step_sizes=step_sizes,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
+        super().__init__(params, defaults)
+        self._flags: dict = {}  # the fast path's boolean work arrays, one per device
+
+    @no_grad()
+    def step(self, closure=None):
+        """One Rprop update of every parameter that has a gradient."""
+        loss = self._call_closure(closure)
+        work = [self._with_grads(group, SPARSE) for group in self.param_groups]
+        for group, (params, grads) in zip(self.param_groups, work):
+            if not params:
+                continue
+            etaminus, etaplus = group["etas"]
+            step_size_min, step_size_max = group["step_sizes"]
+            options = dict(
+                step_size_min=step_size_min,
+                step_size_max=step_size_max,
+                etaminus=etaminus,
+                etaplus=etaplus,
+                maximize=group["maximize"],
+            )
+            if group["foreach"] is False:
+                states = [self._init_state(p, group["lr"]) for p in params]
+                _single_tensor_rprop(params, grads, states, **options)
+            else:
+                new = [p for p in params if not self.state.get(p)]
+                for p in new:
+                    self._init_step(p)
+                keys = ("prev", "step_size")
+                fill = {"step_size": group["lr"]}
+                for bucket, members, member_grads in self._buckets.split(
+                    group, params, grads, keys, fill
+                ):
+                    bucket.sync(self.state, members)
+                    # The bucket fills with the lr it was made with; torch uses today's lr.
+                    joined = {id(p) for p in members}
+                    for p in new:
+                        if id(p) in joined:
+                            self.state[p]["step_size"].data[...] = group["lr"]
+                    flags = self._flag_scratch(bucket)
+                    _multi_tensor_rprop(bucket, members, member_grads, self.state, flags, **options)
+        return loss
+
+    def _init_step(self, p) -> dict:
+        """A new state starts with its step counter (torch's key order)."""
+        state = self.state[p]
+        if not state:
+            state["step"] = zeros((), dtype=_scalar_dtype(), device="cpu")
+        return state
+
+    def _init_state(self, p, lr) -> dict:
+        """The state of ``p``, created at its first step: ``step_size`` filled with lr."""
+        state = self._init_step(p)
+        if "prev" not in state:
+            state["prev"] = zeros_like(p)
+            state["step_size"] = full_like(p, lr)
+        return state
+
+    def _flag_scratch(self, bucket):
+        """A boolean work array as large as the bucket's largest member, kept per device."""
+        first = bucket.members[0]
+        largest = max(p.numel() for p in bucket.members)
+        flags = self._flags.get(first.device)
+        if flags is None or flags.size < largest:
+            flags = self._flags[first.device] = first.backend.xp.empty(largest, dtype=bool)
+        return flags
+
+
+def _scalar_dtype():
+    """torch's dtype for 0-d bookkeeping: float64 under a float64 default, else float32."""
+    return float64 if get_default_dtype() is float64 else float32
+
+
+def _single_tensor_rprop(
+    params, grads, states, *, step_size_min, step_size_max, etaminus, etaplus, maximize
+) -> None:
+    """Reference update: one parameter at a time, in the docstring's order."""
+    for p, grad, state in zip(params, grads, states):
+        xp = p.backend.xp
+        g = -grad.data if maximize else grad.data
+        prev, step_size = state["prev"].data, state["step_size"].data
+        state["step"].data += 1
+        factor = xp.asarray(xp.sign(g * prev))  # an array, even for a 0-d parameter
+        factor[factor > 0] = etaplus
+        factor[factor < 0] = etaminus
+        factor[factor == 0] = 1
+        step_size *= factor
+        xp.clip(step_size, step_size_min, step_size_max, out=step_size)
+        g = xp.array(g)  # a copy
+        g[factor == factor.dtype.type(etaminus)] = 0  # torch compares in the array's dtype
+        p.data -= xp.sign(g) * step_size
+        prev[...] = g
+
+
+def _multi_tensor_rprop(
+    bucket,
+    params,
+    grads,
+    state,
+    flags,
+    *,
+    step_size_min,
+    step_size_max,
+    etaminus,
+    etaplus,
+    maximize,
+) -> None:
+    """The same update, over a bucket's flat state with reused float and boolean scratch."""
+    xp = params[0].backend.xp
+    advance(bucket, params)  # count the step; Rprop's update does not depend on it
+    for p, grad in zip(params, grads):
+        theta, s = p.data, state[p]
+        prev, step_size = s["prev"].data, s["step_size"].data
+        g, factor = bucket.scratch(theta, 2)
+        mask = flags[: theta.size].reshape(theta.shape)
+        if maximize:
+            xp.negative(grad.data, out=g)
+        else:
+            g[...] = grad.data
+        xp.multiply(g, prev, out=factor)
+        xp.sign(factor, out=factor)
+        for select, value in ((xp.greater, etaplus), (xp.less, etaminus), (xp.equal, 1)):
+            select(factor, 0, out=mask)
+            xp.copyto(factor, value, where=mask)
+        step_size *= factor
+        xp.clip(step_size, step_size_min, step_size_max, out=step_size)
+        xp.equal(factor, factor.dtype.type(etaminus), out=mask)
+        xp.copyto(g, 0, where=mask)
+        prev[...] = g
+        xp.sign(g, out=factor)
+        factor *= step_size
+        theta -= factor
