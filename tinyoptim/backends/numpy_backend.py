@@ -33,6 +33,14 @@ class NumpyBackend:
         """``target[indices] += values`` with repeated indices summed."""
         numpy.add.at(target, indices, values)
 
+    def kernel(self, name: str):
+        """A fused optimizer kernel compiled by numba, or None without the ``[fast]`` extra."""
+        try:
+            from . import kernels_cpu
+        except ImportError:
+            return None
+        return kernels_cpu.KERNELS.get(name)
+
     def flat_view(self, array):
         """``array`` as a 1-d view of the same memory, or None when it is not contiguous."""
         return array.reshape(-1) if array.flags.c_contiguous else None

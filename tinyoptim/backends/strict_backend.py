@@ -229,6 +229,10 @@ class StrictBackend:
     def scatter_add(self, target, indices, values) -> None:
         numpy.add.at(target._a, _unwrap(indices), _unwrap(values))
 
+    def kernel(self, name: str):
+        """No fused kernels: the strict device always runs the NumPy kernels."""
+        return None
+
     def flat_view(self, array: StrictArray):
         a = array._a
         return StrictArray(a.reshape(-1)) if a.flags.c_contiguous else None

@@ -17,6 +17,18 @@ from __future__ import annotations
 
 from ..autograd import Tensor
 from ..autograd.factories import zeros
+from ..backends.dtype import float32, float64, get_default_dtype
+
+
+def scalar_dtype():
+    """torch's dtype for 0-d bookkeeping (``step``): float64 under a float64 default, else
+    float32, whatever the parameters' dtype."""
+    return float64 if get_default_dtype() is float64 else float32
+
+
+def step_counter():
+    """A new ``state["step"]``: 0, as a 0-d tensor on the CPU (where torch keeps it)."""
+    return zeros((), dtype=scalar_dtype(), device="cpu")
 
 
 class Bucket:
@@ -74,7 +86,7 @@ class Bucket:
         dtype = first.data.dtype
         flat = {key: xp.full(total, self.fill.get(key, 0), dtype=dtype) for key in self.keys}
         old_steps = [state[p].get("step") for p in members]
-        step_dtype = next((s.dtype for s in old_steps if isinstance(s, Tensor)), None)
+        step_dtype = next((s.dtype for s in old_steps if isinstance(s, Tensor)), scalar_dtype())
         counters = zeros(len(members), dtype=step_dtype, device="cpu")  # torch keeps steps there
         steps = counters.data if self.has_step else None
         installed_all, offsets = [], []

@@ -37,13 +37,29 @@ def _executor() -> ThreadPoolExecutor:
     return _pool[0]
 
 
-def sweep(bucket, params, grads, keys, kernel, work: int = 2) -> None:
+def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> None:
     """Apply ``kernel(theta, g, *state[keys], *work_arrays)`` to every element of ``params``.
 
     ``params`` and ``grads`` are members of ``bucket`` (any order); ``keys`` name the state
-    buffers the kernel updates, in the order it takes them.
+    buffers the kernel updates, in the order it takes them. ``fused = (name, scalars)``
+    names the backend's compiled equivalent (numba's, ``backends/kernels_cpu.py``), called
+    as ``compiled(theta, g, *states, *scalars)`` with float scalars in the arrays' dtype;
+    it runs instead of ``kernel`` where the backend has it. Bools pass as they are.
     """
     pieces = _pieces(bucket, params, grads, keys)
+    compiled = fused and params[0].backend.kernel(fused[0])
+    if compiled:
+        dtype = params[0].data.dtype.type
+        scalars = [
+            x if isinstance(x, bool) or not isinstance(x, (int, float)) else dtype(x)
+            for x in fused[1]
+        ]
+        for piece in pieces:
+            if piece[0].ndim == 1:
+                compiled(*piece, *scalars)
+            else:
+                kernel(*piece, *bucket.scratch(piece[0], work))
+        return
     chunked, whole = [], []
     for piece in pieces:
         if piece[0].ndim == 1:

@@ -19,10 +19,10 @@ Reference: Zeiler, "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import zeros, zeros_like
+from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "Adadelta does not support sparse gradients"
 
@@ -94,7 +94,7 @@ class Adadelta(Optimizer):
         """The state of ``p``, created at its first step: zeros, and step 0."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), device="cpu")
+            state["step"] = step_counter()
             state["square_avg"] = zeros_like(p)
             state["acc_delta"] = zeros_like(p)
         return state

@@ -25,11 +25,11 @@ Stochastic Optimization", JMLR 12, 2011.
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import full_like, zeros
+from ..autograd.factories import full_like
 from ..autograd.sparse import SparseGrad
 from . import _validation as msg
 from ._buckets import advance
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE_WITH_DECAY = "weight_decay option is not compatible with sparse gradients"
 
@@ -120,7 +120,7 @@ class Adagrad(Optimizer):
 
     def _new_state(self, p) -> dict:
         value = self.defaults["initial_accumulator_value"]
-        return {"step": zeros((), device="cpu"), "sum": full_like(p, value)}
+        return {"step": step_counter(), "sum": full_like(p, value)}
 
 
 def _single_tensor_adagrad(params, grads, states, *, lr, lr_decay, eps, weight_decay, maximize):

@@ -24,12 +24,12 @@ Loshchilov and Hutter, "Decoupled Weight Decay Regularization" (AdamW), ICLR 201
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import zeros, zeros_like
+from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
-from ._sweep import sweep
 from ._ops import lerp_
-from .optimizer import Optimizer
+from ._sweep import sweep
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "Adam does not support sparse gradients, please consider SparseAdam instead"
 
@@ -113,7 +113,7 @@ class Adam(Optimizer):
         """The state of ``p``, created at its first step: zeros, and step 0."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), device="cpu")
+            state["step"] = step_counter()
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
             if amsgrad:
@@ -162,19 +162,41 @@ def _single_tensor_adam(
 
 
 def _multi_tensor_adam(
-    bucket, params, grads, state, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize,
+    bucket,
+    params,
+    grads,
+    state,
+    *,
+    amsgrad,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
     decoupled_weight_decay,
 ) -> None:
     """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
-    keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+    # Without amsgrad the third buffer is v again, so that one kernel shape serves both.
+    keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if amsgrad else "exp_avg_sq")
+    weight = 1 - beta1
     for t, positions in advance(bucket, params):
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         step_size = -(lr / bias_correction1)
 
-        def kernel(theta, grad, m, v, *rest):
-            *v_max, g, work = rest
+        def kernel(
+            theta,
+            grad,
+            m,
+            v,
+            v_max,
+            g,
+            work,
+            bias_correction2_sqrt=bias_correction2_sqrt,
+            step_size=step_size,
+        ):
             if maximize:
                 xp.negative(grad, out=g)
             else:
@@ -185,14 +207,14 @@ def _multi_tensor_adam(
                 else:
                     xp.multiply(theta, weight_decay, out=work)
                     g += work
-            lerp_(m, g, 1 - beta1, scratch=work)
+            lerp_(m, g, weight, scratch=work)
             v *= beta2
             xp.multiply(g, 1 - beta2, out=work)
             work *= g
             v += work
-            if v_max:
-                xp.maximum(v_max[0], v, out=v_max[0])
-                v = v_max[0]
+            if amsgrad:
+                xp.maximum(v_max, v, out=v_max)
+                v = v_max
             xp.sqrt(v, out=work)
             work /= bias_correction2_sqrt
             work += eps
@@ -200,8 +222,23 @@ def _multi_tensor_adam(
             work *= step_size
             theta += work
 
+        dtype = params[0].data.dtype.type
+        scalars = (
+            maximize,
+            weight_decay,
+            1 - lr * weight_decay,
+            decoupled_weight_decay,
+            weight,
+            1 - dtype(weight),
+            beta2,
+            1 - beta2,
+            amsgrad,
+            bias_correction2_sqrt,
+            eps,
+            step_size,
+        )
         chosen = [params[i] for i in positions]
-        sweep(bucket, chosen, [grads[i] for i in positions], keys, kernel)
+        sweep(bucket, chosen, [grads[i] for i in positions], keys, kernel, fused=("adam", scalars))
 
 
 class AdamW(Adam):

@@ -19,11 +19,11 @@ Reference: Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 201
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import zeros, zeros_like
+from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "Adamax does not support sparse gradients"
 
@@ -96,7 +96,7 @@ class Adamax(Optimizer):
         """The state of ``p``, created at its first step: zeros, and step 0."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), device="cpu")
+            state["step"] = step_counter()
             state["exp_avg"] = zeros_like(p)
             state["exp_inf"] = zeros_like(p)
         return state

@@ -27,11 +27,11 @@ Learning with Averaged Stochastic Gradient Descent", 2011 (the eta schedule).
 
 from __future__ import annotations
 
-from ..autograd import Tensor, no_grad
+from ..autograd import no_grad
 from ..autograd.factories import full, ones, zeros, zeros_like
-from ..backends.dtype import float32, float64, get_default_dtype
+from ..backends.dtype import get_default_dtype
 from . import _validation as msg
-from .optimizer import Optimizer
+from .optimizer import Optimizer, scalar_dtype
 
 SPARSE = "ASGD does not support sparse gradients"
 _SCALARS = ("step", "eta", "mu")  # 0-d tensors on the parameter's device
@@ -41,6 +41,8 @@ class ASGD(Optimizer):
     """Averaged SGD: SGD with a decaying rate, and a running average of the iterates."""
 
     _param_shaped_state = ("ax",)
+    _host_state = ()
+    _device_scalars = _SCALARS  # torch keeps them on the parameter's device
 
     def __init__(
         self,
@@ -103,7 +105,7 @@ class ASGD(Optimizer):
         """A new state's scalars, on ``p``'s device: step 0, eta = lr (rounded), mu 1."""
         state = self.state[p]
         if not state:
-            dtype = _scalar_dtype()
+            dtype = scalar_dtype()
             state["step"] = zeros((), dtype=dtype, device=p.device)
             state["eta"] = full((), lr, dtype=dtype, device=p.device)
             state["mu"] = ones((), dtype=dtype, device=p.device)
@@ -115,20 +117,6 @@ class ASGD(Optimizer):
         if "ax" not in state:
             state["ax"] = zeros_like(p)
         return state
-
-    def _cast(self, p, index, key, value):
-        """As the base, but ``step``, ``eta`` and ``mu`` keep their saved dtype (API.md
-        deviation 6: a resumed run then rounds eta as the uninterrupted one does) and go to
-        the parameter's device, where this optimizer keeps them."""
-        if key in _SCALARS and isinstance(value, Tensor):
-            moved = value.detach().to(p.device)
-            return moved.clone() if moved is value or moved.data is value.data else moved
-        return super()._cast(p, index, key, value)
-
-
-def _scalar_dtype():
-    """torch's dtype for 0-d bookkeeping: float64 under a float64 default, else float32."""
-    return float64 if get_default_dtype() is float64 else float32
 
 
 def _next_eta_mu(t, *, lr, lambd, alpha, t0) -> tuple:

@@ -27,23 +27,21 @@ Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
 
 from __future__ import annotations
 
-from ..autograd import Tensor, no_grad
-from ..autograd.factories import ones, zeros, zeros_like
-from ..autograd.function import DEVICE_MISMATCH
-from ..backends.dtype import float32, float64, get_default_dtype
+from ..autograd import no_grad
+from ..autograd.factories import ones, zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, scalar_dtype, step_counter
 
 SPARSE = "NAdam does not support sparse gradients"
-_HOST_STATE = ("step", "mu_product")  # 0-d bookkeeping tensors that stay on the CPU
 
 
 class NAdam(Optimizer):
     """NAdam; with ``decoupled_weight_decay=True`` it is NAdamW."""
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
+    _host_state = ("step", "mu_product")  # torch keeps both on the CPU
 
     def __init__(
         self,
@@ -117,8 +115,8 @@ class NAdam(Optimizer):
         """The host scalars of a parameter's new state, in torch's key order."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), dtype=_scalar_dtype(), device="cpu")
-            state["mu_product"] = ones((), dtype=_scalar_dtype(), device="cpu")
+            state["step"] = step_counter()
+            state["mu_product"] = ones((), dtype=scalar_dtype(), device="cpu")
         return state
 
     def _init_state(self, p) -> dict:
@@ -128,43 +126,6 @@ class NAdam(Optimizer):
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
         return state
-
-    def _with_grads(self, group: dict, sparse_error):
-        """The base's checks, with ``mu_product`` exempt from the device check as ``step``
-        is: torch keeps both on the CPU whatever the parameter's device."""
-        params, grads = [], []
-        for i, p in enumerate(group["params"]):
-            grad = p.grad
-            if grad is None:
-                continue
-            if grad.is_sparse:
-                raise RuntimeError(sparse_error)
-            if grad.device != p.device:
-                raise RuntimeError(DEVICE_MISMATCH.format(p.device, grad.device))
-            for key, value in self.state.get(p, {}).items():
-                if key in _HOST_STATE or not isinstance(value, Tensor):
-                    continue
-                if value.device != p.device:
-                    raise RuntimeError(
-                        DEVICE_MISMATCH.format(p.device, value.device)
-                        + f" (optimizer state {key!r} of parameter {i} of its group is on "
-                        f"{value.device}; after moving parameters, reload the state with "
-                        "opt.load_state_dict(opt.state_dict()))"
-                    )
-            params.append(p)
-            grads.append(grad)
-        return params, grads
-
-    def _cast(self, p, index, key, value):
-        """As the base, but ``mu_product`` keeps its saved dtype (API.md deviation 6)."""
-        if key in _HOST_STATE and isinstance(value, Tensor):
-            return value.detach().clone()
-        return super()._cast(p, index, key, value)
-
-
-def _scalar_dtype():
-    """torch's dtype for 0-d bookkeeping: float64 under a float64 default, else float32."""
-    return float64 if get_default_dtype() is float64 else float32
 
 
 def _single_tensor_nadam(

@@ -18,7 +18,7 @@ from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.sparse import SparseGrad
 from . import _validation as msg
-from ._buckets import Buckets
+from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
 
 _global_step_pre_hooks: OrderedDict = OrderedDict()
@@ -194,7 +194,11 @@ class Optimizer:
             if grad.device != p.device:
                 raise RuntimeError(DEVICE_MISMATCH.format(p.device, grad.device))
             for key, value in self.state.get(p, {}).items():
-                if isinstance(value, Tensor) and key != "step" and value.device != p.device:
+                if (
+                    isinstance(value, Tensor)
+                    and key not in self._host_state
+                    and value.device != p.device
+                ):
                     raise RuntimeError(
                         DEVICE_MISMATCH.format(p.device, value.device)
                         + f" (optimizer state {key!r} of parameter {i} of its group is on "
@@ -302,12 +306,20 @@ class Optimizer:
 
     # Keys whose state arrays have the parameter's shape (checked on load, deviation 3).
     _param_shaped_state: tuple = ()
+    # 0-d bookkeeping kept on the CPU whatever the parameter's device; on load it keeps
+    # its saved dtype (deviation 6), so save, load, continue is bit-exact.
+    _host_state: tuple = ("step",)
+    # 0-d bookkeeping kept on the parameter's device, in its saved dtype (ASGD's).
+    _device_scalars: tuple = ()
 
     def _cast(self, p, index, key, value):
         """A saved state value as this optimizer's own copy, on ``p``'s device and dtype."""
         if isinstance(value, Tensor):
-            if key == "step":
+            if key in self._host_state:
                 return value.detach().clone()
+            if key in self._device_scalars:
+                moved = value.detach().to(p.device)
+                return moved.clone() if moved.data is value.data else moved
             if key in self._param_shaped_state and value.shape != p.shape:
                 raise ValueError(
                     f"loaded state for parameter {index} has {key!r} of shape {value.shape}, "

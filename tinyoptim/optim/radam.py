@@ -30,12 +30,11 @@ Learning Rate and Beyond", ICLR 2020.
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import zeros, zeros_like
-from ..backends.dtype import float32, float64, get_default_dtype
+from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "RAdam does not support sparse gradients"
 
@@ -113,7 +112,7 @@ class RAdam(Optimizer):
         """A new state starts with its step counter (torch's key order)."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), dtype=_scalar_dtype(), device="cpu")
+            state["step"] = step_counter()
         return state
 
     def _init_state(self, p) -> dict:
@@ -123,11 +122,6 @@ class RAdam(Optimizer):
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
         return state
-
-
-def _scalar_dtype():
-    """torch's dtype for 0-d bookkeeping: float64 under a float64 default, else float32."""
-    return float64 if get_default_dtype() is float64 else float32
 
 
 def _rectification(t, beta2):

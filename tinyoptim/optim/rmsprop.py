@@ -25,11 +25,11 @@ centered form), 2013.
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import zeros, zeros_like
+from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "RMSprop does not support sparse gradients"
 
@@ -116,7 +116,7 @@ class RMSprop(Optimizer):
         """The state of ``p``, created at its first step: zeros, and step 0."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), device="cpu")
+            state["step"] = step_counter()
             state["square_avg"] = zeros_like(p)
             if group["momentum"] > 0:
                 state["momentum_buffer"] = zeros_like(p)

@@ -26,11 +26,10 @@ Learning Algorithm", 2000 (iRprop-).
 from __future__ import annotations
 
 from ..autograd import no_grad
-from ..autograd.factories import full_like, zeros, zeros_like
-from ..backends.dtype import float32, float64, get_default_dtype
+from ..autograd.factories import full_like, zeros_like
 from . import _validation as msg
 from ._buckets import advance
-from .optimizer import Optimizer
+from .optimizer import Optimizer, step_counter
 
 SPARSE = "Rprop does not support sparse gradients"
 
@@ -111,7 +110,7 @@ class Rprop(Optimizer):
         """A new state starts with its step counter (torch's key order)."""
         state = self.state[p]
         if not state:
-            state["step"] = zeros((), dtype=_scalar_dtype(), device="cpu")
+            state["step"] = step_counter()
         return state
 
     def _init_state(self, p, lr) -> dict:
@@ -130,11 +129,6 @@ class Rprop(Optimizer):
         if flags is None or flags.size < largest:
             flags = self._flags[first.device] = first.backend.xp.empty(largest, dtype=bool)
         return flags
-
-
-def _scalar_dtype():
-    """torch's dtype for 0-d bookkeeping: float64 under a float64 default, else float32."""
-    return float64 if get_default_dtype() is float64 else float32
 
 
 def _single_tensor_rprop(

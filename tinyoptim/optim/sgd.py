@@ -129,7 +129,17 @@ def _single_tensor_sgd(
 
 
 def _multi_tensor_sgd(
-    bucket, params, grads, state, first, *, lr, momentum, dampening, weight_decay, nesterov,
+    bucket,
+    params,
+    grads,
+    state,
+    first,
+    *,
+    lr,
+    momentum,
+    dampening,
+    weight_decay,
+    nesterov,
     maximize,
 ) -> None:
     """The momentum update as a kernel over the bucket's flat buffers (see ``_sweep.py``).
@@ -164,8 +174,16 @@ def _multi_tensor_sgd(
             g *= -lr
             theta += g
 
+        scalars = (maximize, weight_decay, mu, 1 - tau, nesterov, momentum, -lr)
         chosen = [params[i] for i in positions]
-        sweep(bucket, chosen, [grads[i] for i in positions], ("momentum_buffer",), kernel)
+        sweep(
+            bucket,
+            chosen,
+            [grads[i] for i in positions],
+            ("momentum_buffer",),
+            kernel,
+            fused=("sgd", scalars),
+        )
 
 
 def _sparse_sgd(
