@@ -63,12 +63,31 @@ def check_betas(betas) -> None:
             raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
-def check_fused(name: str, fused, foreach) -> None:
-    """torch's checks after construction; then, there is no fused kernel here yet."""
-    if fused:
-        if foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        raise RuntimeError(
-            f"{name}(fused=True): this tinyoptim version has no fused kernel for {name} yet; "
-            "use the default (foreach=None), which runs the multi-tensor path"
-        )
+def check_fused(optimizer, fused, foreach, kernel: str | None = None) -> None:
+    """torch's checks of ``fused=True``, then that a compiled ``kernel`` exists here.
+
+    On the CPU the fused kernels are numba's (the ``[fast]`` extra); the strict device and
+    CUDA have none yet, and neither has an optimizer without a ``kernel``.
+    """
+    if not fused:
+        return
+    if foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    name = type(optimizer).__name__
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if not p.dtype.is_floating_point or p.device.type != "cpu":
+                raise RuntimeError(
+                    "`fused=True` requires all the params to be floating point Tensors of "
+                    f"supported devices: ['cpu'] but {p.dtype} and {p.device}"
+                )
+            if kernel is None:
+                raise RuntimeError(
+                    f"{name}(fused=True): tinyoptim has no fused kernel for {name}; use the "
+                    "default (foreach=None), which runs the multi-tensor path"
+                )
+            if p.backend.kernel(kernel) is None:
+                raise RuntimeError(
+                    f"{name}(fused=True) needs numba for its compiled CPU kernel: "
+                    'pip install -e ".[fast]" (or pip install numba)'
+                )

@@ -71,7 +71,7 @@ class Adagrad(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
-        msg.check_fused(type(self).__name__, fused, foreach)
+        msg.check_fused(self, fused, foreach)
         for group in self.param_groups:  # eager, and from the constructor's value (torch)
             for p in group["params"]:
                 self.state[p] = self._new_state(p)

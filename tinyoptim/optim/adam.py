@@ -76,7 +76,7 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
-        msg.check_fused(type(self).__name__, fused, foreach)
+        msg.check_fused(self, fused, foreach, kernel="adam")
 
     @no_grad()
     def step(self, closure=None):

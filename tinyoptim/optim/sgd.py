@@ -65,13 +65,7 @@ class SGD(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
-        if fused:
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-            raise RuntimeError(
-                "SGD(fused=True): this tinyoptim version has no fused SGD kernel yet; "
-                "use the default (foreach=None), which runs the multi-tensor path"
-            )
+        msg.check_fused(self, fused, foreach, kernel="sgd")
 
     @no_grad()
     def step(self, closure=None):
