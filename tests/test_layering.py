@@ -27,7 +27,8 @@ ALLOWED = {
     "optim.swa_utils": {"autograd", "backends", "nn"},  # AveragedModel, update_bn: as torch
     "playground": {"optim", "autograd"},
     "history": {"optim", "autograd"},
-    "serialization": {"optim", "autograd", "backends"},
+    "serialization": {"optim", "autograd", "backends", "_manifest"},
+    "_manifest": {"autograd", "backends"},  # serialization's JSON manifest
     "distributed": {"autograd", "backends", "optim"},
     "utils": {"distributed", "autograd"},
     "data": set(),
@@ -40,7 +41,7 @@ ALLOWED = {
 # Array libraries: only the backends compute with them; serialization and the bundled
 # data use NumPy for reading and writing files.
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx", "scipy", "numba"}
-ARRAY_IMPORTERS = {"backends", "serialization", "data"}
+ARRAY_IMPORTERS = {"backends", "serialization", "_manifest", "data"}
 
 
 def _module_name(path: pathlib.Path) -> str:

@@ -45,6 +45,7 @@ from .backends import (
 from .backends.dtype import DType as dtype
 from .backends.dtype import bool_ as bool  # noqa: A001 - torch's name
 from .backends.dtype import float16, float32, float64, int32, int64, uint8
+from .serialization import load, save
 
 __all__ = [
     "Tensor",
@@ -73,6 +74,7 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "linspace",
+    "load",
     "manual_seed",
     "nn",
     "optim",
@@ -85,6 +87,7 @@ __all__ = [
     "randint",
     "randperm",
     "randn",
+    "save",
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
