@@ -7,7 +7,7 @@ mirror torch's.
 
 __version__ = "0.1.0"
 
-from . import autograd, cuda, nn, optim
+from . import autograd, cuda, distributed, nn, optim
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.factories import (
     arange,
@@ -55,6 +55,7 @@ __all__ = [
     "cat",
     "cuda",
     "device",
+    "distributed",
     "dtype",
     "empty",
     "empty_like",

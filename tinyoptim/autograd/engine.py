@@ -6,9 +6,17 @@ an explicit stack (so a 100,000-op chain needs no recursion), and calls each nod
 reaching the same node are summed; gradients reaching a leaf are added **in place** to its
 ``.grad``, so a grad that is a view of a flat buffer stays one. Every edge's shape is
 checked, naming the op. Saved arrays are freed after use unless ``retain_graph=True``.
+
+A node's ``backward`` may call ``queue_callback(fn)``: ``fn()`` then runs once the whole
+pass has finished and every leaf's ``.grad`` is written (torch's
+``Variable._execution_engine.queue_callback``; DistributedDataParallel averages gradients
+this way).
 """
 
 from __future__ import annotations
+
+import contextlib
+import threading
 
 from . import anomaly
 from .sparse import SparseGrad
@@ -19,6 +27,35 @@ BAD_GRAD_SHAPE = (
     "Function {} returned an invalid gradient at index {} - got {} but expected shape "
     "compatible with {}"
 )
+NOT_IN_BACKWARD = "Final callbacks can only be installed during backward pass."
+
+_passes = threading.local()  # .callbacks: one list per backward pass running in this thread
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` when the backward pass now running has finished.
+
+    Only a node's ``backward`` can call it; callbacks run in the order queued, after
+    every leaf's ``.grad`` is written, and may queue further callbacks.
+    """
+    stack = getattr(_passes, "callbacks", None)
+    if not stack:
+        raise RuntimeError(NOT_IN_BACKWARD)
+    stack[-1].append(callback)
+
+
+@contextlib.contextmanager
+def _final_callbacks():
+    """One backward pass: collect the callbacks its nodes queue, and run them at the end."""
+    stack = _passes.__dict__.setdefault("callbacks", [])
+    queued: list = []
+    stack.append(queued)
+    try:
+        yield
+        while queued:  # a callback may queue another
+            queued.pop(0)()
+    finally:
+        stack.pop()
 
 
 def topo_order(roots) -> list:
@@ -154,14 +191,15 @@ def _accumulate(tensor, grad) -> None:
 def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves."""
     tensors, grads = _seed(tensors, grad_tensors)
-    if inputs is not None:
+    with _final_callbacks():
+        if inputs is None:
+            run_backward(tensors, grads, bool(retain_graph))
+            return
         inputs = [inputs] if not isinstance(inputs, (list, tuple)) else list(inputs)
         found = run_backward(tensors, grads, bool(retain_graph), capture=inputs)
         for tensor, grad in zip(inputs, found):
             if grad is not None:
                 _accumulate(tensor, grad)
-        return
-    run_backward(tensors, grads, bool(retain_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bool = False):
@@ -174,7 +212,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bo
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     outputs, grads = _seed(outputs, grad_outputs)
-    found = run_backward(outputs, grads, bool(retain_graph), capture=inputs)
+    with _final_callbacks():
+        found = run_backward(outputs, grads, bool(retain_graph), capture=inputs)
     result = []
     for t, g in zip(inputs, found):
         if g is None:

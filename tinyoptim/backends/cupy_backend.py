@@ -88,3 +88,20 @@ class CupyBackend:
     def memory_stats(self) -> dict:
         pool = self.xp.get_default_memory_pool()
         return {"used_bytes": int(pool.used_bytes()), "total_bytes": int(pool.total_bytes())}
+
+
+def nccl_communicator(world_size: int, rank: int, host: str, port: int):
+    """``(cupyx.distributed.NCCLBackend, GPU index)`` for this process, on GPU
+    ``rank % count``. Every rank calls it; rank 0 also serves the rendezvous at ``host:port``.
+    """
+    cupy = import_cupy()
+    count = cuda_device_count()
+    if count == 0:
+        raise RuntimeError(
+            "the 'nccl' backend needs a CUDA GPU, and none is visible. Check the driver "
+            f"(nvidia-smi) and CuPy's install ({GPU_EXTRA_HINT}), or use backend='mpi'"
+        )
+    index = rank % count
+    cupy.cuda.Device(index).use()
+    distributed = importlib.import_module("cupyx.distributed")
+    return distributed.NCCLBackend(world_size, rank, host=host, port=port), index
