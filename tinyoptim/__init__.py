@@ -7,7 +7,7 @@ mirror torch's.
 
 __version__ = "0.1.0"
 
-from . import autograd, cuda, distributed, nn, optim
+from . import autograd, cuda, distributed, nn, optim, playground
 from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.factories import (
     arange,
@@ -45,9 +45,11 @@ from .backends import (
 from .backends.dtype import DType as dtype
 from .backends.dtype import bool_ as bool  # noqa: A001 - torch's name
 from .backends.dtype import float16, float32, float64, int32, int64, uint8
+from .history import History
 from .serialization import load, save
 
 __all__ = [
+    "History",
     "Tensor",
     "bool",
     "arange",
@@ -84,6 +86,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "playground",
     "rand",
     "randint",
     "randperm",
