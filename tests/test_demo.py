@@ -120,7 +120,6 @@ def test_cnn_model(capsys, tmp_path):
         (["--model", "resnet"], "invalid choice: 'resnet'"),
         (["--epochs", "0"], "expected a positive integer"),
         (["--device", "tpu"], "expected cpu or cuda"),
-        (["--distributed"], "--distributed is not available yet"),
     ],
 )
 def test_bad_flags_are_argparse_errors(capsys, args, expected):

@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=os.path.join(".", "tinyoptim-demo"), help="folder for the PNGs"
     )
     parser.add_argument(
-        "--distributed", action="store_true", help="data-parallel training (not available yet)"
+        "--distributed",
+        action="store_true",
+        help="data-parallel training over MPI ranks: mpiexec -n 2 python -m tinyoptim demo "
+        "--distributed (needs the [distributed] extra)",
     )
     return parser
 
@@ -151,17 +154,28 @@ def train_one(name: str, cls: type, hp: dict, data: dict, args, progress) -> dic
     """Train from the seed's initial weights with ``cls(**hp)``; return the curves and times."""
     tinyoptim.manual_seed(args.seed)  # same weights and batch order for every optimizer
     model = build_model(args.model).to(args.device)
+    sampler = None
+    if args.distributed:  # every rank trains on its shard; DDP averages the gradients
+        from tinyoptim.nn.parallel import DistributedDataParallel
+        from tinyoptim.utils.data import DistributedSampler
+
+        model = DistributedDataParallel(model)
+        sampler = DistributedSampler(data["x_train"].shape[0], shuffle=True, seed=args.seed)
     optimizer = cls(model.parameters(), **hp)
     history = tinyoptim.History(optimizer, grad_norm=False)
     loss_fn = nn.CrossEntropyLoss()
     x_train, y_train = data["x_train"], data["y_train"]
-    n = x_train.shape[0]
+    n = x_train.shape[0] if sampler is None else len(sampler)
     per_epoch = math.ceil(n / args.batch_size)
     epoch_losses, accuracies = [], []
     bar = progress(name, args.epochs * per_epoch) if progress else None
     seconds = 0.0
     for epoch in range(1, args.epochs + 1):
-        order = tinyoptim.randperm(n, device=args.device)
+        if sampler is None:
+            order = tinyoptim.randperm(n, device=args.device)
+        else:
+            sampler.set_epoch(epoch)
+            order = tinyoptim.tensor(list(sampler), device=args.device)
         total = 0.0
         started = time.perf_counter()
         for first in range(0, n, args.batch_size):
@@ -184,11 +198,16 @@ def train_one(name: str, cls: type, hp: dict, data: dict, args, progress) -> dic
             if bar:
                 bar.update(1)
         seconds += time.perf_counter() - started
-        epoch_losses.append(total / n)
+        if sampler is not None:  # the mean over every rank's shard
+            total = _sum_over_ranks(total, args.device)
+            n_all = _sum_over_ranks(float(n), args.device)
+            epoch_losses.append(total / n_all)
+        else:
+            epoch_losses.append(total / n)
         accuracies.append(accuracy(model, data["x_test"], data["y_test"]))
         if bar:
             bar.set_postfix(loss=f"{epoch_losses[-1]:.4f}", acc=f"{accuracies[-1]:.2%}")
-        elif epoch in (1, (args.epochs + 1) // 2, args.epochs):
+        elif epoch in (1, (args.epochs + 1) // 2, args.epochs) and _is_rank0(args):
             print(
                 f"{name:>9}: epoch {epoch:3d}/{args.epochs}  train loss {epoch_losses[-1]:.4f}"
                 f"  test accuracy {accuracies[-1]:.2%}",
@@ -207,6 +226,22 @@ def train_one(name: str, cls: type, hp: dict, data: dict, args, progress) -> dic
         "step_losses": history.loss,
         "steps_per_epoch": per_epoch,
     }
+
+
+def _sum_over_ranks(value: float, device) -> float:
+    from tinyoptim import distributed
+
+    t = tinyoptim.tensor([value], dtype=tinyoptim.float64, device=device)
+    distributed.all_reduce(t)
+    return t.item()
+
+
+def _is_rank0(args) -> bool:
+    if not args.distributed:
+        return True
+    from tinyoptim import distributed
+
+    return distributed.get_rank() == 0
 
 
 def accuracy(model: nn.Module, x, y) -> float:
@@ -268,24 +303,38 @@ def _progress_factory():
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.distributed:
-        parser.error(
-            "--distributed is not available yet: tinyoptim.distributed has not landed; "
-            "run without it"
-        )
     try:
         tinyoptim.device(args.device).backend  # noqa: B018 - fail early with a clear error
-    except RuntimeError as exc:
+        if args.distributed:
+            from tinyoptim import distributed
+
+            distributed.init_process_group("nccl" if args.device.startswith("cuda") else "mpi")
+    except (RuntimeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run(args)
+    finally:
+        if args.distributed:
+            distributed.destroy_process_group()
+
+
+def _run(args) -> int:
+    rank0 = _is_rank0(args)
     try:
         with warnings.catch_warnings():
             # overflow warnings from the array library would bury the message below
             warnings.simplefilter("ignore", RuntimeWarning)
-            results = race(args, _progress_factory())
+            results = race(args, _progress_factory() if rank0 else None)
     except NonFiniteLoss as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if not rank0:
+        return 0
+    if args.distributed:
+        from tinyoptim import distributed
+
+        print(f"data parallel over {distributed.get_world_size()} ranks", file=sys.stderr)
     print(format_table(results))
     paths = write_plots(results, args.out, args.model)
     if paths is None:
