@@ -41,9 +41,14 @@ def save(obj, path: str | os.PathLike) -> None:
 
     ``obj`` nests dicts (str or int keys), lists and tuples of tensors, NumPy arrays,
     ints, floats, bools, None and strings: model, optimizer and scheduler state_dicts,
-    and ``tinyoptim.get_rng_state()``. NumPy scalars are saved as Python numbers. Tensors
-    are read as they are when ``save`` reaches them, so do not step an optimizer in another
-    thread while its state is being saved.
+    and ``tinyoptim.get_rng_state()``. NumPy scalars are saved as Python numbers.
+
+    Do not step an optimizer in another thread while its state is being saved: ``save``
+    reads each tensor when it reaches it (all of them before it writes a byte), so a step
+    running meanwhile can leave a file that mixes values from before and after it. To
+    checkpoint while another thread trains, save from the training thread between steps
+    (a step post-hook will do), or take a snapshot there, ``copy.deepcopy(opt.state_dict())``,
+    and save that from any thread.
 
     >>> import os, tempfile, tinyoptim
     >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.safetensors")

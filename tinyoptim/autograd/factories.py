@@ -17,6 +17,12 @@ from .tensor import Tensor
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    for n in size:
+        if isinstance(n, bool) or not hasattr(n, "__index__"):
+            raise TypeError(
+                f"size must be a tuple of ints, but got an element of type "
+                f"{type(n).__name__}: {n!r}"
+            )
     size = tuple(int(n) for n in size)
     if any(n < 0 for n in size):
         raise RuntimeError(
@@ -159,7 +165,7 @@ def arange(
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         integral = all(isinstance(v, int) for v in (start, end, step))
         dtype = as_dtype("int64") if integral else get_default_dtype()
@@ -220,6 +226,6 @@ def from_dlpack(obj) -> Tensor:
 def randperm(n: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dtype = as_dtype(dtype) if dtype is not None else as_dtype("int64")
     return _finish(random.permutation(n, dtype), None, device, requires_grad)

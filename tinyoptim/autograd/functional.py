@@ -9,11 +9,17 @@ from .tensor import Tensor, _operand
 
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    _check_tensors(tensors)
     return shape.Cat.apply(*tensors, dim=dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis."""
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    _check_tensors(tensors)
     return shape.Stack.apply(*tensors, dim=dim)
 
 
@@ -29,3 +35,11 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     return ew.Minimum.apply(input, other)
+
+
+def _check_tensors(tensors) -> None:
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
+            )

@@ -34,6 +34,8 @@ def apply(t, fn, *others, **options):
 
     _check_leaf(t)
     others = tuple(_operand(o, t) for o in others)
+    if "key" not in options:  # an elementwise op: the result must keep t's shape
+        _check_out_shape(t.shape, [o.shape for o in others if isinstance(o, Tensor)])
     if not _records(t, *others):
         raw = [o.data if isinstance(o, Tensor) else o for o in others]
         for o in others:
@@ -45,6 +47,17 @@ def apply(t, fn, *others, **options):
         t._version_counter.value += 1
         return t
     return _rebase(t, fn, *others, **options)
+
+
+def _check_out_shape(out: tuple, shapes: list) -> None:
+    """torch's errors for an in-place op whose operands do not broadcast to ``t``'s shape."""
+    from .ops._util import check_broadcast
+
+    broadcast = check_broadcast(out, *shapes)
+    if broadcast != out:
+        raise RuntimeError(
+            f"output with shape {list(out)} doesn't match the broadcast shape {list(broadcast)}"
+        )
 
 
 def _rebase(t, fn, *others, **options):

@@ -62,6 +62,7 @@ def nll_loss(
 ) -> Tensor:
     r"""\ell_k = -w_{t_k} x_{k,t_k}; the mean divides by \sum w_{t_k} (see ops/loss.py)."""
     reduction = _reduction(size_average, reduce, reduction)
+    _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
     return loss_ops.NllLoss.apply(
         input, target, weight, ignore_index=ignore_index, reduction=reduction
     )
@@ -88,6 +89,7 @@ def cross_entropy(
     class_dim = 0 if input.ndim == 1 else 1
     logp = input.log_softmax(class_dim)
     classes = input.shape[class_dim]
+    _check_class_weight(weight, classes)
     w = None if weight is None else weight.reshape((-1,) + (1,) * (input.ndim - class_dim - 1))
     if target.dtype.is_floating_point:
         if target.shape != input.shape:
@@ -136,3 +138,11 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+def _check_class_weight(weight, classes: int) -> None:
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes but "
+            f"got weight tensor of shape: {list(weight.shape)}"
+        )

@@ -48,6 +48,10 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride, self.dilation = pair(stride, "stride"), pair(dilation, "dilation")
+        if isinstance(padding, str) and padding not in ("valid", "same"):
+            raise ValueError(
+                f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
+            )
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding")
         self.groups, self.padding_mode = groups, padding_mode
         self.weight = Parameter(

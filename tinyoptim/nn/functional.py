@@ -58,6 +58,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _conv_padding(padding, weight_shape, dilation, stride):
     """Padding as a pair; ``"valid"`` is 0, ``"same"`` keeps the size at stride 1."""
+    if isinstance(padding, str) and padding not in ("valid", "same"):
+        raise ValueError(
+            f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
+        )
     if padding == "valid":
         return (0, 0)
     if padding == "same":
@@ -76,6 +80,10 @@ def _conv_padding(padding, weight_shape, dilation, stride):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     r"""2-d cross-correlation: y_{n,o} = b_o + \sum_c W_{o,c} \star x_{n,c} (see ops/conv.py)."""
     stride, dilation = conv_ops.pair(stride, "stride"), conv_ops.pair(dilation, "dilation")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dilation) <= 0:
+        raise RuntimeError("dilation should be greater than zero")
     padding = _conv_padding(padding, weight.shape, dilation, stride)
     unbatched = input.ndim == 3
     if unbatched:
@@ -227,6 +235,14 @@ def batch_norm(
     r ← (1 - m) r + m s, with the unbiased variance for ``running_var``. Otherwise the
     running statistics normalise.
     """
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and t.numel() != input.shape[1]:
+            raise RuntimeError(f"{name} should contain {input.shape[1]} elements not {t.numel()}")
     if training:
         axes = (0,) + tuple(range(2, input.ndim))
         count = input.numel() // input.shape[1]

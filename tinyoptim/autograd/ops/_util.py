@@ -23,6 +23,28 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
+def check_broadcast(*shapes) -> tuple:
+    """The shape that ``shapes`` broadcast to, with torch's error when they do not.
+
+    Checked before NumPy sees the arrays, so a mismatch reads as torch's message rather than
+    NumPy's ``operands could not be broadcast``.
+    """
+    out = shapes[0]
+    for shape in shapes[1:]:
+        if shape == out:
+            continue
+        ndim = max(len(out), len(shape))
+        a, b = (1,) * (ndim - len(out)) + out, (1,) * (ndim - len(shape)) + shape
+        for dim, (n, m) in enumerate(zip(a, b)):
+            if n != m and n != 1 and m != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({n}) must match the size of tensor b ({m}) at "
+                    f"non-singleton dimension {dim}"
+                )
+        out = tuple(m if n == 1 else n for n, m in zip(a, b))
+    return out
+
+
 def shape_of(value) -> tuple:
     """The shape of an array, or ``()`` for a Python scalar."""
     return tuple(getattr(value, "shape", ()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
-from ._util import promote, shape_of, unbroadcast
+from ._util import check_broadcast, promote, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -20,6 +20,7 @@ class Add(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = shape_of(a), shape_of(b)
+        check_broadcast(*ctx.shapes)
         return a + b
 
     @staticmethod
@@ -37,6 +38,7 @@ class Sub(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.shapes = shape_of(a), shape_of(b)
+        check_broadcast(*ctx.shapes)
         return a - b
 
     @staticmethod
@@ -53,6 +55,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
+        check_broadcast(shape_of(a), shape_of(b))
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -70,6 +73,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b, true_division=True)
+        check_broadcast(shape_of(a), shape_of(b))
         ctx.save_for_backward(a, b)
         return a / b
 
@@ -87,6 +91,10 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
+        check_broadcast(shape_of(a), shape_of(b))
+        if isinstance(b, int) and b < 0 and getattr(a, "dtype", None) is not None:
+            if a.dtype.kind in "iu":
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
         out = a**b
         ctx.save_for_backward(a, b, out)
         return out
@@ -255,9 +263,7 @@ class Gelu(Function):
             inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a)
             return 0.5 * a * (1 + xp.tanh(inner))
         if approximate != "none":
-            raise ValueError(
-                f"approximate argument must be either none or tanh, got {approximate!r}"
-            )
+            raise RuntimeError("approximate argument must be either none or tanh.")
         return 0.5 * a * (1 + ctx.backend.erf(a * (1 / math.sqrt(2))))
 
     @staticmethod
@@ -294,6 +300,12 @@ class Clamp(Function):
     def forward(ctx, a, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        for bound in (min, max):
+            if not (bound is None or isinstance(bound, (int, float)) or hasattr(bound, "dtype")):
+                raise TypeError(
+                    f"clamp() expects min and max to be numbers or tensors, got "
+                    f"{type(bound).__name__}"
+                )
         ctx.save_for_backward(a)
         ctx.bounds = min, max
         out = a
@@ -319,6 +331,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(shape_of(a), shape_of(b))
         ctx.save_for_backward(a, b)
         return ctx.xp.maximum(a, b)
 
@@ -336,6 +349,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(shape_of(a), shape_of(b))
         ctx.save_for_backward(a, b)
         return ctx.xp.minimum(a, b)
 
@@ -355,6 +369,7 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
         ctx.shapes = shape_of(a), shape_of(b)
+        check_broadcast(shape_of(cond), *ctx.shapes)
         return ctx.xp.where(cond, a, b)
 
     @staticmethod

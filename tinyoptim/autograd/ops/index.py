@@ -31,8 +31,12 @@ def _is_basic(key) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-def _check_bounds(a, key) -> None:
-    """torch's IndexError for an integer index past the end of its axis."""
+def _check_bounds(a, key, backend) -> None:
+    """torch's IndexError for an index past the end of its axis or a mask of the wrong shape.
+
+    An integer array is checked on its device and only the verdict crosses to the host
+    (torch raises here too), so the error is torch's rather than NumPy's.
+    """
     parts = key if isinstance(key, tuple) else (key,)
     axis = 0
     for part in parts:
@@ -43,6 +47,18 @@ def _check_bounds(a, key) -> None:
             continue
         if part is None:
             continue
+        if getattr(part, "dtype", None) is not None and part.dtype.kind == "b":
+            _check_mask(a, part, axis)
+            axis += part.ndim
+            continue
+        if getattr(part, "dtype", None) is not None and axis < a.ndim:
+            size = a.shape[axis]
+            outside = (part < -size) | (part >= size)
+            if backend.to_host(outside.any()).item():
+                bad = backend.to_host(part[outside][:1]).item()
+                raise IndexError(
+                    f"index {bad} is out of bounds for dimension {axis} with size {size}"
+                )
         if isinstance(part, int) and not isinstance(part, bool):
             if axis >= a.ndim:
                 raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
@@ -54,12 +70,38 @@ def _check_bounds(a, key) -> None:
         axis += 1
 
 
+def _check_mask(a, mask, axis: int) -> None:
+    indexed = a.shape[axis : axis + mask.ndim]
+    for i, n in enumerate(mask.shape):
+        if i >= len(indexed) or n != indexed[i]:
+            raise IndexError(
+                f"The shape of the mask {list(mask.shape)} at index {i} does not match the shape "
+                f"of the indexed tensor {list(a.shape)} at index {axis + i}"
+            )
+
+
+def _check_value_shape(value_shape: tuple, target: tuple) -> None:
+    """torch's error when the value of ``a[key] = value`` does not broadcast to ``a[key]``."""
+    while len(value_shape) > len(target) and value_shape[0] == 1:
+        value_shape = value_shape[1:]
+    offset = len(target) - len(value_shape)
+    for i, n in enumerate(value_shape):
+        if offset + i < 0 or n not in (1, target[offset + i]):
+            dim = max(offset + i, 0)
+            expected = target[dim] if target else 1
+            raise RuntimeError(
+                f"The expanded size of the tensor ({expected}) must match the existing size "
+                f"({n}) at non-singleton dimension {dim}.  Target sizes: {list(target)}.  "
+                f"Tensor sizes: {list(value_shape)}"
+            )
+
+
 class GetItem(Function):
     r"""z = a[key];  dz/da: the gradient placed back at the selected positions."""
 
     @staticmethod
     def forward(ctx, a, key=None):
-        _check_bounds(a, key)
+        _check_bounds(a, key, ctx.backend)
         ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype
         return a[key]
 
@@ -78,9 +120,10 @@ class SetItem(Function):
 
     @staticmethod
     def forward(ctx, a, value, key=None):
-        _check_bounds(a, key)
+        _check_bounds(a, key, ctx.backend)
         ctx.key, ctx.value_shape = key, shape_of(value)
         out = a.copy()
+        _check_value_shape(ctx.value_shape, out[key].shape)
         out[key] = value
         return out
 

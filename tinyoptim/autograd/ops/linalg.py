@@ -35,6 +35,10 @@ class MatMul(Function):
                 f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
                 f"{b.ndim}D"
             )
+        if a.dtype != b.dtype:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
+            )
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:

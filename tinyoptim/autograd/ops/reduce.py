@@ -136,6 +136,8 @@ def arg_extreme(t, name: str, dim, keepdim: bool):
     dim = normalize_dim(dim, data.ndim)
     if data.ndim == 0:
         return t.backend.xp.zeros((), dtype="int64")
+    if data.shape[dim] == 0:
+        raise IndexError(f"{name[3:]}(): Expected reduction dim {dim} to have non-zero size.")
     out = getattr(data, name)(axis=dim)
     return t.backend.xp.expand_dims(out, dim) if keepdim else out
 
@@ -154,6 +156,8 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        if a.dtype.kind not in "fc":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
         centered = a - a.mean(axis=ctx.axes, keepdims=True)
         ctx.save_for_backward(centered)

@@ -11,6 +11,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, a, dim=-1):
+        _check_float(a, "softmax")
         xp = ctx.xp
         ctx.dim = dim = normalize_dim(dim, a.ndim) if a.ndim else None
         e = xp.exp(a - a.max(axis=dim, keepdims=True))
@@ -29,6 +30,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, a, dim=-1):
+        _check_float(a, "log_softmax")
         xp = ctx.xp
         ctx.dim = dim = normalize_dim(dim, a.ndim) if a.ndim else None
         shifted = a - a.max(axis=dim, keepdims=True)
@@ -40,3 +42,10 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved
         return grad - ctx.xp.exp(out) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+def _check_float(a, name: str) -> None:
+    if a.dtype.kind not in "fc":
+        raise NotImplementedError(
+            f"{name} is not implemented for {a.dtype} tensors: convert the input with .float()"
+        )
