@@ -55,9 +55,11 @@ def test_validation_errors_match_torch(kwargs, kind, message):
         assert str(info.value) == message
 
 
-def test_fused_without_a_kernel_says_so():
-    with pytest.raises(RuntimeError, match=r"Adagrad\(fused=True\).*no fused kernel"):
-        Adagrad([param(2)], fused=True)
+def test_fused_needs_the_cpu_and_differentiable_is_refused():
+    with pytest.raises(
+        RuntimeError, match=r"`fused=True` requires .* but tinyoptim.float32 and strict"
+    ):
+        Adagrad([param(2, device="strict")], fused=True)
     with pytest.raises(ValueError, match="tinyoptim does not support differentiable=True"):
         Adagrad([param(2)], differentiable=True)
 

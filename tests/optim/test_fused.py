@@ -11,7 +11,7 @@ from tests.parity import Lib
 
 pytest.importorskip("numba")
 
-FUSED = ["SGD", "Adam", "AdamW"]
+FUSED = ["SGD", "Adam", "AdamW", "Adagrad"]  # the optimizers torch has a fused kernel for
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,14 @@ def _lerp(start, end, weight, one_minus_weight):
     return end - (end - start) * one_minus_weight
 
 
+@numba.njit(inline="always")
+def _maximum(a, b):
+    """``numpy.maximum`` of two scalars: a NaN in either wins."""
+    if a != a or a >= b:
+        return a
+    return b
+
+
 @_jit
 def adam(theta, grad, m, v, v_max, maximize, weight_decay, decay_factor, decoupled,
          weight, one_minus_weight, beta2, one_minus_beta2, amsgrad, bias_correction2_sqrt,
@@ -61,4 +69,164 @@ def sgd(theta, grad, buf, maximize, weight_decay, mu, one_minus_tau, nesterov, m
         theta[i] += g * minus_lr
 
 
-KERNELS = {"adam": adam, "sgd": sgd}
+@_jit
+def adadelta(theta, grad, v, u, maximize, weight_decay, rho, one_minus_rho, eps,
+             minus_lr):  # fmt: skip
+    """optim.adadelta._multi_tensor_adadelta's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        v[i] = v[i] * rho + (g * one_minus_rho) * g
+        std = numpy.sqrt(v[i] + eps)
+        delta = numpy.sqrt(u[i] + eps) / std * g
+        u[i] = u[i] * rho + (delta * one_minus_rho) * delta
+        theta[i] += delta * minus_lr
+
+
+@_jit
+def adagrad(theta, grad, s, maximize, weight_decay, eps, minus_clr):
+    """optim.adagrad._multi_tensor_adagrad's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        s[i] += g * g
+        theta[i] += (g * minus_clr) / (numpy.sqrt(s[i]) + eps)
+
+
+@_jit
+def adamax(theta, grad, m, u, maximize, weight_decay, weight, one_minus_weight, beta2, eps,
+           minus_clr):  # fmt: skip
+    """optim.adamax._multi_tensor_adamax's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        m[i] = _lerp(m[i], g, weight, one_minus_weight)
+        u[i] = _maximum(u[i] * beta2, abs(g) + eps)
+        theta[i] += (m[i] * minus_clr) / u[i]
+
+
+@_jit
+def rmsprop(theta, grad, v, buf, g_avg, maximize, weight_decay, alpha, weight,
+            one_minus_weight, centered, eps, with_momentum, momentum, minus_lr):  # fmt: skip
+    """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        v[i] = v[i] * alpha + (g * weight) * g
+        if centered:
+            g_avg[i] = _lerp(g_avg[i], g, weight, one_minus_weight)
+            avg = numpy.sqrt(v[i] - g_avg[i] * g_avg[i]) + eps
+        else:
+            avg = numpy.sqrt(v[i]) + eps
+        if with_momentum:
+            buf[i] = buf[i] * momentum + g / avg
+            theta[i] += buf[i] * minus_lr
+        else:
+            theta[i] += (g * minus_lr) / avg
+
+
+@_jit
+def nadam(theta, grad, m, v, maximize, weight_decay, decay_factor, decoupled, weight,
+          one_minus_weight, beta2, one_minus_beta2, bias_correction2, eps, grad_coef,
+          momentum_coef):  # fmt: skip
+    """optim.nadam._multi_tensor_nadam's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            if decoupled:
+                theta[i] *= decay_factor
+            else:
+                g = g + theta[i] * weight_decay
+        m[i] = _lerp(m[i], g, weight, one_minus_weight)
+        v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+        denom = numpy.sqrt(v[i] / bias_correction2) + eps
+        theta[i] += (g * grad_coef) / denom
+        theta[i] += (m[i] * momentum_coef) / denom
+
+
+@_jit
+def radam(theta, grad, m, v, maximize, weight_decay, decay_factor, decoupled, weight,
+          one_minus_weight, beta2, one_minus_beta2, bias_correction1, lr, adaptive,
+          bias_correction2_sqrt, eps, rect):  # fmt: skip
+    """optim.radam._multi_tensor_radam's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            if decoupled:
+                theta[i] *= decay_factor
+            else:
+                g = g + theta[i] * weight_decay
+        m[i] = _lerp(m[i], g, weight, one_minus_weight)
+        v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+        update = m[i] / bias_correction1 * lr
+        if adaptive:
+            update = update * (bias_correction2_sqrt / (numpy.sqrt(v[i]) + eps)) * rect
+        theta[i] -= update
+
+
+@_jit
+def rprop(theta, grad, prev, step_size, maximize, etaplus, etaminus, step_size_min,
+          step_size_max, zero, one):  # fmt: skip
+    """optim.rprop._multi_tensor_rprop's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        s = g * prev[i]
+        if s > 0:
+            factor, keep = etaplus, one
+        elif s < 0:
+            factor, keep = etaminus, zero
+        elif s == 0:
+            factor, keep = one, one
+        else:  # NaN: the step size becomes NaN, and g is kept
+            factor, keep = s, one
+        size = step_size[i] * factor
+        if size < step_size_min:
+            size = step_size_min
+        if size > step_size_max:
+            size = step_size_max
+        step_size[i] = size
+        g = g * keep
+        prev[i] = g
+        if g > 0:
+            direction = one
+        elif g < 0:
+            direction = -one
+        elif g == 0:
+            direction = zero
+        else:
+            direction = g
+        theta[i] -= direction * size
+
+
+@_jit
+def asgd(theta, grad, ax, maximize, weight_decay, decay_factor, minus_eta, averaging, mu):
+    """optim.asgd._multi_tensor_asgd's kernel, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        x = theta[i] * decay_factor
+        x += g * minus_eta
+        theta[i] = x
+        if averaging:
+            ax[i] += (x - ax[i]) * mu
+        else:
+            ax[i] = x
+
+
+KERNELS = {
+    "adam": adam,
+    "sgd": sgd,
+    "adadelta": adadelta,
+    "adagrad": adagrad,
+    "adamax": adamax,
+    "rmsprop": rmsprop,
+    "nadam": nadam,
+    "radam": radam,
+    "rprop": rprop,
+    "asgd": asgd,
+}

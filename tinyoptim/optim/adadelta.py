@@ -22,6 +22,7 @@ from ..autograd import no_grad
 from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE = "Adadelta does not support sparse gradients"
@@ -122,33 +123,35 @@ def _single_tensor_adadelta(params, grads, states, *, lr, rho, eps, weight_decay
 def _multi_tensor_adadelta(
     bucket, params, grads, state, *, lr, rho, eps, weight_decay, maximize
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
-    for _, positions in advance(bucket, params):  # Adadelta's math does not use the step
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            v, u = s["square_avg"].data, s["acc_delta"].data
-            g, std, delta = bucket.scratch(theta, 3)
-            if maximize:
-                xp.negative(grads[i].data, out=g)
-            else:
-                g[...] = grads[i].data
-            if weight_decay != 0:
-                xp.multiply(theta, weight_decay, out=std)
-                g += std
-            v *= rho
-            xp.multiply(g, 1 - rho, out=std)
-            std *= g
-            v += std
-            xp.add(v, eps, out=std)
-            xp.sqrt(std, out=std)
-            xp.add(u, eps, out=delta)
-            xp.sqrt(delta, out=delta)
-            delta /= std
-            delta *= g
-            u *= rho
-            xp.multiply(delta, 1 - rho, out=std)
-            std *= delta
-            u += std
-            delta *= -lr
-            theta += delta
+    advance(bucket, params)  # count the step; Adadelta's math does not use it
+
+    def kernel(theta, grad, v, u, g, std, delta):
+        if maximize:
+            xp.negative(grad, out=g)
+        else:
+            g[...] = grad
+        if weight_decay != 0:
+            xp.multiply(theta, weight_decay, out=std)
+            g += std
+        v *= rho
+        xp.multiply(g, 1 - rho, out=std)
+        std *= g
+        v += std
+        xp.add(v, eps, out=std)
+        xp.sqrt(std, out=std)
+        xp.add(u, eps, out=delta)
+        xp.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
+        u *= rho
+        xp.multiply(delta, 1 - rho, out=std)
+        std *= delta
+        u += std
+        delta *= -lr
+        theta += delta
+
+    scalars = (maximize, weight_decay, rho, 1 - rho, eps, -lr)
+    keys = ("square_avg", "acc_delta")
+    sweep(bucket, params, grads, keys, kernel, work=3, fused=("adadelta", scalars))

@@ -29,6 +29,7 @@ from ..autograd.factories import full_like
 from ..autograd.sparse import SparseGrad
 from . import _validation as msg
 from ._buckets import advance
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE_WITH_DECAY = "weight_decay option is not compatible with sparse gradients"
@@ -71,7 +72,7 @@ class Adagrad(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
-        msg.check_fused(self, fused, foreach)
+        msg.check_fused(self, fused, foreach, kernel="adagrad")
         for group in self.param_groups:  # eager, and from the constructor's value (torch)
             for p in group["params"]:
                 self.state[p] = self._new_state(p)
@@ -163,17 +164,16 @@ def _sparse_adagrad(p, grad, state, *, lr, lr_decay, eps, maximize) -> None:
 def _multi_tensor_adagrad(
     bucket, params, grads, state, *, lr, lr_decay, eps, weight_decay, maximize
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
     for t, positions in advance(bucket, params):
         clr = lr / (1 + (t - 1) * lr_decay)
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]["sum"].data
-            g, work = bucket.scratch(theta, 2)
+
+        def kernel(theta, grad, s, g, work, clr=clr):
             if maximize:
-                xp.negative(grads[i].data, out=g)
+                xp.negative(grad, out=g)
             else:
-                g[...] = grads[i].data
+                g[...] = grad
             if weight_decay != 0:
                 xp.multiply(theta, weight_decay, out=work)
                 g += work
@@ -184,3 +184,8 @@ def _multi_tensor_adagrad(
             g *= -clr
             g /= work
             theta += g
+
+        scalars = (maximize, weight_decay, eps, -clr)
+        chosen = [params[i] for i in positions]
+        chosen_grads = [grads[i] for i in positions]
+        sweep(bucket, chosen, chosen_grads, ("sum",), kernel, fused=("adagrad", scalars))

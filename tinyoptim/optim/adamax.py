@@ -23,6 +23,7 @@ from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE = "Adamax does not support sparse gradients"
@@ -126,22 +127,22 @@ def _single_tensor_adamax(
 def _multi_tensor_adamax(
     bucket, params, grads, state, *, lr, beta1, beta2, eps, weight_decay, maximize
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
+    dtype = params[0].data.dtype.type
+    weight = 1 - beta1
     for t, positions in advance(bucket, params):
         clr = lr / (1 - beta1**t)
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            m, u = s["exp_avg"].data, s["exp_inf"].data
-            g, work = bucket.scratch(theta, 2)
+
+        def kernel(theta, grad, m, u, g, work, clr=clr):
             if maximize:
-                xp.negative(grads[i].data, out=g)
+                xp.negative(grad, out=g)
             else:
-                g[...] = grads[i].data
+                g[...] = grad
             if weight_decay != 0:
                 xp.multiply(theta, weight_decay, out=work)
                 g += work
-            lerp_(m, g, 1 - beta1, scratch=work)
+            lerp_(m, g, weight, scratch=work)
             u *= beta2
             xp.abs(g, out=work)
             work += eps
@@ -149,3 +150,9 @@ def _multi_tensor_adamax(
             xp.multiply(m, -clr, out=work)
             work /= u
             theta += work
+
+        scalars = (maximize, weight_decay, weight, 1 - dtype(weight), beta2, eps, -clr)
+        chosen = [params[i] for i in positions]
+        chosen_grads = [grads[i] for i in positions]
+        keys = ("exp_avg", "exp_inf")
+        sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("adamax", scalars))

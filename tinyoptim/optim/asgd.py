@@ -31,6 +31,7 @@ from ..autograd import no_grad
 from ..autograd.factories import full, ones, zeros, zeros_like
 from ..backends.dtype import get_default_dtype
 from . import _validation as msg
+from ._sweep import sweep
 from .optimizer import Optimizer, scalar_dtype
 
 SPARSE = "ASGD does not support sparse gradients"
@@ -155,10 +156,11 @@ def _single_tensor_asgd(
 def _multi_tensor_asgd(
     bucket, params, grads, state, *, lambd, lr, t0, alpha, weight_decay, maximize
 ) -> None:
-    """The same update, with ``ax`` in a bucket's flat buffer and reused scratch arrays.
+    """The same update as a kernel over the bucket's flat ``ax`` (see ``_sweep.py``).
 
     The per-parameter scalars are read in one device-to-host transfer for the bucket
-    (torch reads each parameter's eta and mu separately).
+    (torch reads each parameter's eta and mu separately), and the parameters that share
+    eta and mu (all of them, unless some skipped steps) are swept together.
     """
     backend = params[0].backend
     xp = backend.xp
@@ -166,26 +168,45 @@ def _multi_tensor_asgd(
     for s in scalars:
         s["step"].data += 1
     values = backend.to_host(xp.stack([s[k].data for s in scalars for k in _SCALARS])).tolist()
-    for i, (p, grad, s) in enumerate(zip(params, grads, scalars)):
+    by_rate: dict = {}
+    for i in range(len(params)):
         t, eta_value, mu_value = values[3 * i : 3 * i + 3]
-        theta, ax = p.data, s["ax"].data
-        g, work = bucket.scratch(theta, 2)
-        if maximize:
-            xp.negative(grad.data, out=g)
-        else:
-            g[...] = grad.data
-        if weight_decay != 0:
-            xp.multiply(theta, weight_decay, out=work)
-            g += work
-        theta *= 1 - lambd * eta_value
-        g *= -eta_value
-        theta += g
-        if mu_value != 1:
-            xp.subtract(theta, ax, out=work)
-            work *= mu_value
-            ax += work
-        else:
-            ax[...] = theta
-        s["eta"].data[...], s["mu"].data[...] = _next_eta_mu(
-            t, lr=lr, lambd=lambd, alpha=alpha, t0=t0
+        by_rate.setdefault((eta_value, mu_value), []).append(i)
+    for (eta_value, mu_value), positions in by_rate.items():
+        averaging = mu_value != 1
+
+        def kernel(theta, grad, ax, g, work, eta_value=eta_value, mu_value=mu_value):
+            if maximize:
+                xp.negative(grad, out=g)
+            else:
+                g[...] = grad
+            if weight_decay != 0:
+                xp.multiply(theta, weight_decay, out=work)
+                g += work
+            theta *= 1 - lambd * eta_value
+            g *= -eta_value
+            theta += g
+            if mu_value != 1:
+                xp.subtract(theta, ax, out=work)
+                work *= mu_value
+                ax += work
+            else:
+                ax[...] = theta
+
+        coefficients = (
+            maximize,
+            weight_decay,
+            1 - lambd * eta_value,
+            -eta_value,
+            averaging,
+            mu_value,
         )
+        chosen = [params[i] for i in positions]
+        chosen_grads = [grads[i] for i in positions]
+        sweep(bucket, chosen, chosen_grads, ("ax",), kernel, fused=("asgd", coefficients))
+    following: dict = {}  # eta and mu after step t, shared by the parameters at step t
+    for i, s in enumerate(scalars):
+        t = values[3 * i]
+        if t not in following:
+            following[t] = _next_eta_mu(t, lr=lr, lambd=lambd, alpha=alpha, t0=t0)
+        s["eta"].data[...], s["mu"].data[...] = following[t]

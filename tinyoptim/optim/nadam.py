@@ -32,6 +32,7 @@ from ..autograd.factories import ones, zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
+from ._sweep import sweep
 from .optimizer import Optimizer, scalar_dtype, step_counter
 
 SPARSE = "NAdam does not support sparse gradients"
@@ -184,39 +185,79 @@ def _multi_tensor_nadam(
     decoupled_weight_decay,
     maximize,
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``).
+
+    The step coefficients depend on each parameter's ``mu_product``, so the members of a
+    step-count group are swept together where their products agree (as they do unless
+    ``momentum_decay`` changed, or state was loaded, between their steps).
+    """
     xp = params[0].backend.xp
+    dtype = params[0].data.dtype.type
+    weight = 1 - beta1
     for t, positions in advance(bucket, params):
         bias_correction2 = 1 - beta2**t
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        by_product: dict = {}
         for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            m, v = s["exp_avg"].data, s["exp_avg_sq"].data
-            s["mu_product"].data *= mu
-            product = s["mu_product"].item()
-            g, work = bucket.scratch(theta, 2)
-            if maximize:
-                xp.negative(grads[i].data, out=g)
-            else:
-                g[...] = grads[i].data
-            if weight_decay != 0:
-                if decoupled_weight_decay:
-                    theta *= 1 - lr * weight_decay
+            mu_product = state[params[i]]["mu_product"]
+            mu_product.data *= mu  # rounded in the product's own dtype, as torch rounds it
+            by_product.setdefault(mu_product.item(), []).append(i)
+        for product, members in by_product.items():
+            grad_coef = -lr * (1.0 - mu) / (1.0 - product)
+            momentum_coef = -lr * mu_next / (1.0 - product * mu_next)
+
+            def kernel(
+                theta,
+                grad,
+                m,
+                v,
+                g,
+                work,
+                bias_correction2=bias_correction2,
+                grad_coef=grad_coef,
+                momentum_coef=momentum_coef,
+            ):
+                if maximize:
+                    xp.negative(grad, out=g)
                 else:
-                    xp.multiply(theta, weight_decay, out=work)
-                    g += work
-            lerp_(m, g, 1 - beta1, scratch=work)
-            v *= beta2
-            xp.multiply(g, 1 - beta2, out=work)
-            work *= g
-            v += work
-            xp.divide(v, bias_correction2, out=work)
-            xp.sqrt(work, out=work)
-            work += eps
-            g *= -lr * (1.0 - mu) / (1.0 - product)
-            g /= work
-            theta += g
-            xp.multiply(m, -lr * mu_next / (1.0 - product * mu_next), out=g)
-            g /= work
-            theta += g
+                    g[...] = grad
+                if weight_decay != 0:
+                    if decoupled_weight_decay:
+                        theta *= 1 - lr * weight_decay
+                    else:
+                        xp.multiply(theta, weight_decay, out=work)
+                        g += work
+                lerp_(m, g, weight, scratch=work)
+                v *= beta2
+                xp.multiply(g, 1 - beta2, out=work)
+                work *= g
+                v += work
+                xp.divide(v, bias_correction2, out=work)
+                xp.sqrt(work, out=work)
+                work += eps
+                g *= grad_coef
+                g /= work
+                theta += g
+                xp.multiply(m, momentum_coef, out=g)
+                g /= work
+                theta += g
+
+            scalars = (
+                maximize,
+                weight_decay,
+                1 - lr * weight_decay,
+                decoupled_weight_decay,
+                weight,
+                1 - dtype(weight),
+                beta2,
+                1 - beta2,
+                bias_correction2,
+                eps,
+                grad_coef,
+                momentum_coef,
+            )
+            chosen = [params[i] for i in members]
+            chosen_grads = [grads[i] for i in members]
+            keys = ("exp_avg", "exp_avg_sq")
+            sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("nadam", scalars))

@@ -34,6 +34,7 @@ from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE = "RAdam does not support sparse gradients"
@@ -188,27 +189,38 @@ def _multi_tensor_radam(
     decoupled_weight_decay,
     maximize,
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
+    dtype = params[0].data.dtype.type
+    weight = 1 - beta1
     for t, positions in advance(bucket, params):
         bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
+        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         adaptive, rect = _rectification(t, beta2)
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            m, v = s["exp_avg"].data, s["exp_avg_sq"].data
-            g, work = bucket.scratch(theta, 2)
+
+        def kernel(
+            theta,
+            grad,
+            m,
+            v,
+            g,
+            work,
+            bias_correction1=bias_correction1,
+            bias_correction2_sqrt=bias_correction2_sqrt,
+            adaptive=adaptive,
+            rect=rect,
+        ):
             if maximize:
-                xp.negative(grads[i].data, out=g)
+                xp.negative(grad, out=g)
             else:
-                g[...] = grads[i].data
+                g[...] = grad
             if weight_decay != 0:
                 if decoupled_weight_decay:
                     theta *= 1 - lr * weight_decay
                 else:
                     xp.multiply(theta, weight_decay, out=work)
                     g += work
-            lerp_(m, g, 1 - beta1, scratch=work)
+            lerp_(m, g, weight, scratch=work)
             v *= beta2
             xp.multiply(g, 1 - beta2, out=work)
             work *= g
@@ -218,7 +230,28 @@ def _multi_tensor_radam(
             if adaptive:
                 xp.sqrt(v, out=work)
                 work += eps
-                xp.divide(bias_correction2**0.5, work, out=work)
+                xp.divide(bias_correction2_sqrt, work, out=work)
                 g *= work
                 g *= rect
             theta -= g
+
+        scalars = (
+            maximize,
+            weight_decay,
+            1 - lr * weight_decay,
+            decoupled_weight_decay,
+            weight,
+            1 - dtype(weight),
+            beta2,
+            1 - beta2,
+            bias_correction1,
+            lr,
+            adaptive,
+            bias_correction2_sqrt,
+            eps,
+            rect if adaptive else 1.0,
+        )
+        chosen = [params[i] for i in positions]
+        chosen_grads = [grads[i] for i in positions]
+        keys = ("exp_avg", "exp_avg_sq")
+        sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("radam", scalars))

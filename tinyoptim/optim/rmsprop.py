@@ -29,6 +29,7 @@ from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
 from ._ops import lerp_
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE = "RMSprop does not support sparse gradients"
@@ -168,40 +169,59 @@ def _single_tensor_rmsprop(
 def _multi_tensor_rmsprop(
     bucket, params, grads, state, *, lr, alpha, eps, weight_decay, momentum, centered, maximize
 ) -> None:
-    """The same update over a bucket's flat state, in place with reused scratch arrays."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
-    for _, positions in advance(bucket, params):  # RMSprop's math does not use the step
-        for i in positions:
-            theta, s = params[i].data, state[params[i]]
-            v = s["square_avg"].data
-            g, avg, work = bucket.scratch(theta, 3)
-            if maximize:
-                xp.negative(grads[i].data, out=g)
-            else:
-                g[...] = grads[i].data
-            if weight_decay != 0:
-                xp.multiply(theta, weight_decay, out=work)
-                g += work
-            v *= alpha
-            xp.multiply(g, 1 - alpha, out=work)
-            work *= g
-            v += work
-            if centered:
-                g_avg = s["grad_avg"].data
-                lerp_(g_avg, g, 1 - alpha, scratch=work)
-                xp.multiply(g_avg, g_avg, out=work)
-                xp.subtract(v, work, out=avg)
-                xp.sqrt(avg, out=avg)
-            else:
-                xp.sqrt(v, out=avg)
-            avg += eps
-            if momentum > 0:
-                buf = s["momentum_buffer"].data
-                buf *= momentum
-                xp.divide(g, avg, out=work)
-                buf += work
-                xp.multiply(buf, -lr, out=work)
-            else:
-                xp.multiply(g, -lr, out=work)
-                work /= avg
-            theta += work
+    dtype = params[0].data.dtype.type
+    advance(bucket, params)  # count the step; RMSprop's math does not use it
+    # A buffer the settings leave out is replaced by v, so that one kernel shape serves all;
+    # the kernel never touches it then.
+    keys = (
+        "square_avg",
+        "momentum_buffer" if momentum > 0 else "square_avg",
+        "grad_avg" if centered else "square_avg",
+    )
+    weight = 1 - alpha
+
+    def kernel(theta, grad, v, buf, g_avg, g, avg, work):
+        if maximize:
+            xp.negative(grad, out=g)
+        else:
+            g[...] = grad
+        if weight_decay != 0:
+            xp.multiply(theta, weight_decay, out=work)
+            g += work
+        v *= alpha
+        xp.multiply(g, weight, out=work)
+        work *= g
+        v += work
+        if centered:
+            lerp_(g_avg, g, weight, scratch=work)
+            xp.multiply(g_avg, g_avg, out=work)
+            xp.subtract(v, work, out=avg)
+            xp.sqrt(avg, out=avg)
+        else:
+            xp.sqrt(v, out=avg)
+        avg += eps
+        if momentum > 0:
+            buf *= momentum
+            xp.divide(g, avg, out=work)
+            buf += work
+            xp.multiply(buf, -lr, out=work)
+        else:
+            xp.multiply(g, -lr, out=work)
+            work /= avg
+        theta += work
+
+    scalars = (
+        maximize,
+        weight_decay,
+        alpha,
+        weight,
+        1 - dtype(weight),
+        centered,
+        eps,
+        momentum > 0,
+        momentum,
+        -lr,
+    )
+    sweep(bucket, params, grads, keys, kernel, work=3, fused=("rmsprop", scalars))

@@ -29,6 +29,7 @@ from ..autograd import no_grad
 from ..autograd.factories import full_like, zeros_like
 from . import _validation as msg
 from ._buckets import advance
+from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
 SPARSE = "Rprop does not support sparse gradients"
@@ -65,7 +66,6 @@ class Rprop(Optimizer):
             capturable=capturable,
         )
         super().__init__(params, defaults)
-        self._flags: dict = {}  # the fast path's boolean work arrays, one per device
 
     @no_grad()
     def step(self, closure=None):
@@ -102,8 +102,7 @@ class Rprop(Optimizer):
                     for p in new:
                         if id(p) in joined:
                             self.state[p]["step_size"].data[...] = group["lr"]
-                    flags = self._flag_scratch(bucket)
-                    _multi_tensor_rprop(bucket, members, member_grads, self.state, flags, **options)
+                    _multi_tensor_rprop(bucket, members, member_grads, self.state, **options)
         return loss
 
     def _init_step(self, p) -> dict:
@@ -120,15 +119,6 @@ class Rprop(Optimizer):
             state["prev"] = zeros_like(p)
             state["step_size"] = full_like(p, lr)
         return state
-
-    def _flag_scratch(self, bucket):
-        """A boolean work array as large as the bucket's largest member, kept per device."""
-        first = bucket.members[0]
-        largest = max(p.numel() for p in bucket.members)
-        flags = self._flags.get(first.device)
-        if flags is None or flags.size < largest:
-            flags = self._flags[first.device] = first.backend.xp.empty(largest, dtype=bool)
-        return flags
 
 
 def _single_tensor_rprop(
@@ -153,40 +143,45 @@ def _single_tensor_rprop(
 
 
 def _multi_tensor_rprop(
-    bucket,
-    params,
-    grads,
-    state,
-    flags,
-    *,
-    step_size_min,
-    step_size_max,
-    etaminus,
-    etaplus,
-    maximize,
+    bucket, params, grads, state, *, step_size_min, step_size_max, etaminus, etaplus, maximize
 ) -> None:
-    """The same update, over a bucket's flat state with reused float and boolean scratch."""
+    """The same update as a kernel over the bucket's flat state (see ``_sweep.py``).
+
+    The three-way choice of factor is made without boolean masks, from
+    ``heaviside(s, h)`` (0 where s < 0, h where s = 0, 1 where s > 0, NaN where s is): the
+    factor is built by multiplying and adding 0s and 1s, which is exact, so it equals
+    eta_+, eta_- or 1 bit for bit (``eta_+ - 1`` is exact too, for eta_+ > 1), and is NaN
+    where s is, as torch's is. The one visible difference: a forgotten negative entry of
+    ``prev`` is stored as -0.0 (torch stores 0.0), which no later step can tell apart.
+    """
     xp = params[0].backend.xp
+    dtype = params[0].data.dtype.type
     advance(bucket, params)  # count the step; Rprop's update does not depend on it
-    for p, grad in zip(params, grads):
-        theta, s = p.data, state[p]
-        prev, step_size = s["prev"].data, s["step_size"].data
-        g, factor = bucket.scratch(theta, 2)
-        mask = flags[: theta.size].reshape(theta.shape)
+    etaplus_minus_one = dtype(etaplus) - 1  # in the arrays' dtype, so that 1 + it is eta_+
+
+    def kernel(theta, grad, prev, step_size, g, factor, keep):
         if maximize:
-            xp.negative(grad.data, out=g)
+            xp.negative(grad, out=g)
         else:
-            g[...] = grad.data
-        xp.multiply(g, prev, out=factor)
-        xp.sign(factor, out=factor)
-        for select, value in ((xp.greater, etaplus), (xp.less, etaminus), (xp.equal, 1)):
-            select(factor, 0, out=mask)
-            xp.copyto(factor, value, where=mask)
+            g[...] = grad
+        xp.multiply(g, prev, out=factor)  # s: the sign of g_t g_{t-1} is that of s
+        xp.heaviside(factor, 1, out=keep)  # 0 where s < 0, else 1
+        xp.heaviside(factor, 0, out=factor)  # 1 where s > 0, else 0
+        factor *= etaplus_minus_one
+        factor += 1  # eta_+ where s > 0, else 1
+        step_size *= factor
+        xp.subtract(1, keep, out=factor)
+        factor *= etaminus
+        factor += keep  # eta_- where s < 0, else 1
         step_size *= factor
         xp.clip(step_size, step_size_min, step_size_max, out=step_size)
-        xp.equal(factor, factor.dtype.type(etaminus), out=mask)
-        xp.copyto(g, 0, where=mask)
+        xp.fmin(keep, 1, out=keep)  # where s is NaN, torch keeps g
+        g *= keep  # forget the entries whose sign flipped (as -0.0 where g < 0)
         prev[...] = g
         xp.sign(g, out=factor)
         factor *= step_size
         theta -= factor
+
+    scalars = (maximize, etaplus, etaminus, step_size_min, step_size_max, 0.0, 1.0)
+    keys = ("prev", "step_size")
+    sweep(bucket, params, grads, keys, kernel, work=3, fused=("rprop", scalars))
