@@ -86,13 +86,22 @@ def get_backend(dev) -> object:
 
 
 def resolve(dev) -> Device:
-    """A concrete device: None means the default, and plain "cuda" means "cuda:0"."""
+    """A concrete device: None means the default, and plain "cuda" means "cuda:0".
+
+    Resolved devices are interned (one object per device), so tensors on one device share
+    their Device and a comparison is usually an identity check.
+    """
     if dev is None:
         return _default[0]
     dev = dev if isinstance(dev, Device) else Device(dev)
-    if dev.type == "cuda" and dev.index is None:
-        dev = Device("cuda", 0)
-    return dev
+    key = (dev.type, 0 if dev.type == "cuda" and dev.index is None else dev.index)
+    found = _interned.get(key)
+    if found is None:
+        found = _interned[key] = Device(key[0], key[1])
+    return found
+
+
+_interned: dict = {}
 
 
 def set_default_device(dev) -> None:

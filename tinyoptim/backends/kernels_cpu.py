@@ -1,7 +1,9 @@
 """Fused optimizer updates for the CPU, compiled by numba (the ``[fast]`` extra).
 
-Each kernel is one parallel pass over flat arrays: every element is read once, updated,
-and written once, where the NumPy path makes a dozen passes. The arithmetic is that of
+Each kernel is one pass over flat arrays: every element is read once, updated, and
+written once, where the NumPy path makes a dozen passes. Large arrays get the parallel
+build of a kernel (numba's threads); small ones the serial build, which skips waking the
+thread pool. The arithmetic is that of
 the optimizer's NumPy kernel, operation for operation (no fast-math, so nothing is fused
 or reordered), and the per-step scalars (bias corrections, 1 - beta) arrive precomputed
 in the arrays' dtype, so a float32 update stays float32 and both paths agree.
@@ -12,10 +14,31 @@ returns None when numba is missing, so the optimizers fall back to their NumPy k
 
 from __future__ import annotations
 
+import types
+
 import numba
 import numpy
 
-_jit = numba.njit(parallel=True, cache=True)
+PARALLEL_ELEMENTS = 1 << 16  # below this, waking numba's threads costs more than they save
+
+
+class _Kernel:
+    """A kernel compiled twice, serial and parallel, called by the size of its arrays."""
+
+    def __init__(self, fn):
+        self.__name__ = fn.__name__
+        self.parallel = numba.njit(parallel=True, cache=True)(fn)
+        twin = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_serial")
+        twin.__qualname__ = f"{fn.__qualname__}_serial"  # its own entry in numba's cache
+        self.serial = numba.njit(cache=True)(twin)
+
+    def __call__(self, theta, *args):
+        build = self.parallel if theta.size >= PARALLEL_ELEMENTS else self.serial
+        return build(theta, *args)
+
+
+def _jit(fn):
+    return _Kernel(fn)
 
 
 @numba.njit(inline="always")

@@ -185,22 +185,25 @@ class Optimizer:
         and grads or state on another device than their parameter.
         """
         params, grads = [], []
+        host_state, state = self._host_state, self.state
         for i, p in enumerate(group["params"]):
             grad = p.grad
             if grad is None:
                 continue
             if grad.is_sparse and sparse_error is not None:
                 raise RuntimeError(sparse_error)
-            if grad.device != p.device:
-                raise RuntimeError(DEVICE_MISMATCH.format(p.device, grad.device))
-            for key, value in self.state.get(p, {}).items():
+            device = p.device
+            if grad.device is not device and grad.device != device:
+                raise RuntimeError(DEVICE_MISMATCH.format(device, grad.device))
+            for key, value in state.get(p, {}).items():
                 if (
                     isinstance(value, Tensor)
-                    and key not in self._host_state
-                    and value.device != p.device
+                    and value.device is not device
+                    and key not in host_state
+                    and value.device != device
                 ):
                     raise RuntimeError(
-                        DEVICE_MISMATCH.format(p.device, value.device)
+                        DEVICE_MISMATCH.format(device, value.device)
                         + f" (optimizer state {key!r} of parameter {i} of its group is on "
                         f"{value.device}; after moving parameters, reload the state with "
                         "opt.load_state_dict(opt.state_dict()))"
