@@ -27,10 +27,10 @@ class _Kernel:
 
     def __init__(self, fn):
         self.__name__ = fn.__name__
-        self.parallel = numba.njit(parallel=True, cache=True)(fn)
+        self.parallel = numba.njit(parallel=True, cache=True, nogil=True)(fn)
         twin = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_serial")
         twin.__qualname__ = f"{fn.__qualname__}_serial"  # its own entry in numba's cache
-        self.serial = numba.njit(cache=True)(twin)
+        self.serial = numba.njit(cache=True, nogil=True)(twin)  # callable from worker threads
 
     def __call__(self, theta, *args):
         build = self.parallel if theta.size >= PARALLEL_ELEMENTS else self.serial

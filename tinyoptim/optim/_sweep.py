@@ -54,11 +54,21 @@ def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> Non
             x if isinstance(x, bool) or not isinstance(x, (int, float)) else dtype(x)
             for x in fused[1]
         ]
+        flat = [piece for piece in pieces if piece[0].ndim == 1]
         for piece in pieces:
-            if piece[0].ndim == 1:
-                compiled(*piece, *scalars)
-            else:
+            if piece[0].ndim != 1:
                 kernel(*piece, *bucket.scratch(piece[0], work))
+        total = sum(piece[0].size for piece in flat)
+        if len(flat) > 1 and total >= PARALLEL_ELEMENTS:  # many small pieces: share them out
+            share = (len(flat) + WORKERS - 1) // WORKERS
+            jobs = [
+                _executor().submit(_call_each, compiled, flat[i * share : (i + 1) * share], scalars)
+                for i in range(WORKERS)
+            ]
+            for job in jobs:
+                job.result()
+        else:
+            _call_each(compiled, flat, scalars)
         return
     chunked, whole = [], []
     for piece in pieces:
@@ -80,6 +90,11 @@ def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> Non
     ]
     for job in jobs:
         job.result()
+
+
+def _call_each(compiled, pieces, scalars) -> None:
+    for piece in pieces:
+        compiled(*piece, *scalars)
 
 
 def _run(bucket, chunks, kernel, work, worker) -> None:
