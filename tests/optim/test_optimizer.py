@@ -248,3 +248,15 @@ def test_state_nbytes_and_repr():
 def test_base_step_is_abstract():
     with pytest.raises(NotImplementedError):
         Optimizer([param(2)], {}).step()
+
+
+@pytest.mark.parametrize("foreach", [False, None])
+def test_sgd_without_momentum_keeps_no_state(foreach):
+    big = param(1 << 15)  # large enough for the compiled kernel where numba is installed
+    small = param(3)
+    opt = SGD([big, small], lr=0.1, foreach=foreach)
+    for _ in range(2):
+        big.grad, small.grad = tinyoptim.ones(1 << 15), tinyoptim.ones(3)
+        opt.step()
+    assert opt.state_dict()["state"] == {}  # torch's layout: no entries at all
+    assert np.allclose(small.detach().numpy(), 0.8) and np.allclose(big.detach().numpy(), 0.8)

@@ -241,7 +241,18 @@ def asgd(theta, grad, ax, maximize, weight_decay, decay_factor, minus_eta, avera
             ax[i] = x
 
 
+@_jit
+def sgd_plain(theta, grad, maximize, weight_decay, minus_lr):
+    """optim.sgd._single_tensor_sgd without momentum, element by element."""
+    for i in numba.prange(theta.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + theta[i] * weight_decay
+        theta[i] += g * minus_lr
+
+
 KERNELS = {
+    "sgd_plain": sgd_plain,
     "adam": adam,
     "sgd": sgd,
     "adadelta": adadelta,

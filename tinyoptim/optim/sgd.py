@@ -84,15 +84,18 @@ class SGD(Optimizer):
                 nesterov=group["nesterov"],
                 maximize=group["maximize"],
             )
+            momentum = group["momentum"]
             for p, g in zip(params, grads):  # row-sparse grads have their own update
-                if g.is_sparse:
-                    _sparse_sgd(p, g, self.state[p], **options)
+                if g.is_sparse:  # without momentum there is no state at all, as in torch
+                    _sparse_sgd(p, g, self.state[p] if momentum != 0 else {}, **options)
             dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
             if not dense:
                 continue
             params, grads = map(list, zip(*dense))
-            if group["foreach"] is False or group["momentum"] == 0:
-                states = [self.state[p] for p in params]
+            if momentum == 0 and group["foreach"] is not False:
+                _multi_tensor_plain_sgd(params, grads, **options)
+            elif group["foreach"] is False or momentum == 0:
+                states = [self.state[p] if momentum != 0 else None for p in params]
                 _single_tensor_sgd(params, grads, states, **options)
             else:
                 split = self._buckets.split(group, params, grads, ("momentum_buffer",), step=False)
@@ -177,6 +180,36 @@ def _multi_tensor_sgd(
             ("momentum_buffer",),
             kernel,
             fused=("sgd", scalars),
+        )
+
+
+def _multi_tensor_plain_sgd(
+    params, grads, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+) -> None:
+    """SGD without momentum (no state): one compiled pass per large parameter where the
+    backend has the kernel; the others take the reference update, which for a small
+    parameter costs less than a compiled call's dispatch."""
+    rest = []
+    for p, grad in zip(params, grads):
+        compiled = p.backend.kernel("sgd_plain") if p.data.size >= 1 << 14 else None
+        theta = compiled and p.backend.flat_view(p.data)
+        g = compiled and p.backend.flat_view(grad.data)
+        if theta is None or g is None or compiled is None:
+            rest.append((p, grad))
+            continue
+        dtype = theta.dtype.type
+        compiled(theta, g, maximize, dtype(weight_decay), dtype(-lr))
+    if rest:
+        _single_tensor_sgd(
+            [p for p, _ in rest],
+            [g for _, g in rest],
+            [None] * len(rest),
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
         )
 
 
