@@ -84,11 +84,7 @@ class Adadelta(Optimizer):
                 _single_tensor_adadelta(params, grads, states, **options)
             else:
                 keys = ("square_avg", "acc_delta")
-                for bucket, members, member_grads in self._buckets.split(
-                    group, params, grads, keys
-                ):
-                    bucket.sync(self.state, members)
-                    _multi_tensor_adadelta(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(group, params, grads, keys, _multi_tensor_adadelta, options)
         return loss
 
     def _init_state(self, p) -> dict:

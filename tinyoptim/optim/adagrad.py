@@ -106,10 +106,9 @@ class Adagrad(Optimizer):
                 _single_tensor_adagrad(params, grads, states, **options)
             else:
                 fill = {"sum": self.defaults["initial_accumulator_value"]}
-                split = self._buckets.split(group, params, grads, ("sum",), fill=fill)
-                for bucket, members, member_grads in split:
-                    bucket.sync(self.state, members)
-                    _multi_tensor_adagrad(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(
+                    group, params, grads, ("sum",), _multi_tensor_adagrad, options, fill=fill
+                )
         return loss
 
     def _init_state(self, p) -> dict:

@@ -102,11 +102,7 @@ class Adam(Optimizer):
                 _single_tensor_adam(params, grads, states, **options)
             else:
                 keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
-                for bucket, members, member_grads in self._buckets.split(
-                    group, params, grads, keys
-                ):
-                    bucket.sync(self.state, members)
-                    _multi_tensor_adam(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(group, params, grads, keys, _multi_tensor_adam, options)
         return loss
 
     def _init_state(self, p, amsgrad: bool) -> dict:

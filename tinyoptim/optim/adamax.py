@@ -86,11 +86,7 @@ class Adamax(Optimizer):
                 _single_tensor_adamax(params, grads, states, **options)
             else:
                 keys = ("exp_avg", "exp_inf")
-                for bucket, members, member_grads in self._buckets.split(
-                    group, params, grads, keys
-                ):
-                    bucket.sync(self.state, members)
-                    _multi_tensor_adamax(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(group, params, grads, keys, _multi_tensor_adamax, options)
         return loss
 
     def _init_state(self, p) -> dict:

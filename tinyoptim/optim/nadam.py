@@ -105,11 +105,7 @@ class NAdam(Optimizer):
                 for p in params:
                     self._init_scalars(p)
                 keys = ("exp_avg", "exp_avg_sq")
-                for bucket, members, member_grads in self._buckets.split(
-                    group, params, grads, keys
-                ):
-                    bucket.sync(self.state, members)
-                    _multi_tensor_nadam(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(group, params, grads, keys, _multi_tensor_nadam, options)
         return loss
 
     def _init_scalars(self, p) -> dict:

@@ -212,6 +212,13 @@ class Optimizer:
             grads.append(grad)
         return params, grads
 
+    def _over_buckets(self, group, params, grads, keys, update, options, fill=None) -> None:
+        """The fast path: ``update(bucket, members, grads, state, **options)`` for each
+        bucket of ``group``, once every member's state is a view of its flat buffers."""
+        for bucket, members, member_grads in self._buckets.split(group, params, grads, keys, fill):
+            bucket.sync(self.state, members)
+            update(bucket, members, member_grads, self.state, **options)
+
     def _call_closure(self, closure):
         """Torch's pattern: the closure runs once, first, with grad enabled."""
         if closure is None:

@@ -102,11 +102,7 @@ class RAdam(Optimizer):
                 for p in params:
                     self._init_step(p)
                 keys = ("exp_avg", "exp_avg_sq")
-                for bucket, members, member_grads in self._buckets.split(
-                    group, params, grads, keys
-                ):
-                    bucket.sync(self.state, members)
-                    _multi_tensor_radam(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(group, params, grads, keys, _multi_tensor_radam, options)
         return loss
 
     def _init_step(self, p) -> dict:

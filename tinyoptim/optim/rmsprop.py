@@ -97,10 +97,9 @@ class RMSprop(Optimizer):
                 states = [self._init_state(p, group) for p in params]
                 _single_tensor_rmsprop(params, grads, states, **options)
             else:
-                split = self._buckets.split(group, params, grads, _keys(group))
-                for bucket, members, member_grads in split:
-                    bucket.sync(self.state, members)
-                    _multi_tensor_rmsprop(bucket, members, member_grads, self.state, **options)
+                self._over_buckets(
+                    group, params, grads, _keys(group), _multi_tensor_rmsprop, options
+                )
         return loss
 
     def _check_state_keys(self, params, keys: tuple) -> None:
