@@ -1,12 +1,21 @@
 """Fused optimizer updates for the CPU, compiled by numba (the ``[fast]`` extra).
 
-Each kernel is one pass over flat arrays: every element is read once, updated, and
-written once, where the NumPy path makes a dozen passes. Large arrays get the parallel
-build of a kernel (numba's threads); small ones the serial build, which skips waking the
-thread pool. The arithmetic is that of
-the optimizer's NumPy kernel, operation for operation (no fast-math, so nothing is fused
-or reordered), and the per-step scalars (bias corrections, 1 - beta) arrive precomputed
-in the arrays' dtype, so a float32 update stays float32 and both paths agree.
+Each kernel is one pass over flat arrays: every element is read once into a local,
+updated, and written once, where the NumPy path makes a dozen passes. (Reading into
+locals also matters for speed: the arrays may overlap as far as the compiler knows, so
+re-reading ``m[i]`` after writing ``theta[i]`` would stop it vectorising the loop.)
+The arithmetic is that of the optimizer's NumPy kernel, operation for operation (no
+fast-math, so nothing is fused or reordered), and the per-step scalars (bias
+corrections, 1 - beta) arrive precomputed in the arrays' dtype, so a float32 update stays
+float32 and both paths agree.
+
+A kernel does not take arrays but a ``PointerTable``: one row per block of at most
+``BLOCK`` elements, holding where each operand's block starts and how long it is. So one
+call updates a whole bucket, however many parameters it has, and the blocks are shared
+among numba's threads (``prange``) whatever their sizes. Small tables take the serial
+build, which skips waking the threads. Both builds use NumPy's error model (a division by
+zero gives inf, as in NumPy); without it numba checks every division, which stops LLVM
+from vectorising the loops.
 
 This module imports numba at load time; ``NumpyBackend.kernel`` imports it lazily and
 returns None when numba is missing, so the optimizers fall back to their NumPy kernels.
@@ -14,31 +23,125 @@ returns None when numba is missing, so the optimizers fall back to their NumPy k
 
 from __future__ import annotations
 
+import threading
 import types
 
 import numba
 import numpy
+from numba.core import types as nbtypes
+from numba.extending import intrinsic
 
+BLOCK = 1 << 14  # elements per table row: about 64 KiB per operand in float32
 PARALLEL_ELEMENTS = 1 << 16  # below this, waking numba's threads costs more than they save
+_parallel_lock = threading.Lock()  # numba's workqueue layer must not be entered twice
+
+
+class PointerTable:
+    """The operands of a kernel over many pieces, as rows of addresses.
+
+    ``pieces`` is a list of tuples ``(theta, grad, *states)`` of 1-d contiguous arrays of
+    one dtype. The table keeps them alive, so its addresses stay valid while it exists.
+    """
+
+    def __init__(self, pieces: list):
+        like = pieces[0][0]
+        itemsize = like.itemsize
+        pieces = [piece for piece in pieces if piece[0].size]
+        for piece in pieces:
+            for a in piece:
+                if a.dtype != like.dtype or a.ndim != 1 or a.strides[0] != itemsize:
+                    raise ValueError(
+                        "a pointer table needs 1-d contiguous arrays of one dtype, got "
+                        f"{a.dtype} with shape {a.shape} and strides {a.strides}"
+                    )
+        operands = len(pieces[0]) if pieces else 0
+        starts = numpy.array([a.ctypes.data for piece in pieces for a in piece], numpy.int64)
+        sizes = numpy.array([piece[0].size for piece in pieces], numpy.int64)
+        blocks = (sizes + BLOCK - 1) // BLOCK  # rows per piece
+        piece = numpy.repeat(numpy.arange(len(pieces)), blocks)
+        offset = numpy.arange(len(piece)) - numpy.repeat(numpy.cumsum(blocks) - blocks, blocks)
+        offset *= BLOCK  # where each row starts in its piece, in elements
+        self.rows = numpy.empty((len(piece), operands + 1), numpy.int64)
+        self.rows[:, :-1] = starts.reshape(len(pieces), operands)[piece] + offset[:, None] * itemsize
+        self.rows[:, -1] = numpy.minimum(BLOCK, sizes[piece] - offset)
+        self.pieces = pieces
+        self.like = like[:0]  # tells the kernel the dtype
+        self.size = int(sizes.sum())
 
 
 class _Kernel:
-    """A kernel compiled twice, serial and parallel, called by the size of its arrays."""
+    """A kernel compiled twice, serial and parallel.
 
-    def __init__(self, fn):
+    ``kernel(theta, grad, *states, *scalars)`` updates one piece; ``kernel.over(table,
+    scalars)`` every piece of a ``PointerTable`` in one call.
+    """
+
+    def __init__(self, fn, arrays: int):
         self.__name__ = fn.__name__
-        self.parallel = numba.njit(parallel=True, cache=True, nogil=True)(fn)
+        self.arrays = arrays  # how many operands a row holds
+        options = dict(cache=True, nogil=True, error_model="numpy")
+        self.parallel = numba.njit(parallel=True, **options)(fn)
         twin = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_serial")
         twin.__qualname__ = f"{fn.__qualname__}_serial"  # its own entry in numba's cache
-        self.serial = numba.njit(cache=True, nogil=True)(twin)  # callable from worker threads
+        self.serial = numba.njit(**options)(twin)
 
-    def __call__(self, theta, *args):
-        build = self.parallel if theta.size >= PARALLEL_ELEMENTS else self.serial
-        return build(theta, *args)
+    def supports(self, dtype) -> bool:
+        """Whether arrays of ``dtype`` can be updated (numba has no float16 arithmetic)."""
+        return numpy.dtype(dtype) in (numpy.float32, numpy.float64)
+
+    def __call__(self, *args):
+        table = PointerTable([args[: self.arrays]])
+        self.over(table, args[self.arrays :])
+
+    def over(self, table: PointerTable, scalars) -> None:
+        if not table.size:
+            return
+        if table.size < PARALLEL_ELEMENTS or len(table.rows) == 1:
+            self.serial(table.rows, table.like, *scalars)
+            return
+        with _parallel_lock:
+            self.parallel(table.rows, table.like, *scalars)
 
 
-def _jit(fn):
-    return _Kernel(fn)
+def _jit(arrays: int):
+    return lambda fn: _Kernel(fn, arrays)
+
+
+@intrinsic
+def _pointer(typingctx, address, like):
+    """``address`` (an int64) as a pointer to ``like``'s dtype."""
+    pointer = nbtypes.CPointer(like.dtype)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(pointer))
+
+    return pointer(address, like), codegen
+
+
+@numba.njit(inline="always")
+def _operand(rows, j, k, like):
+    """Operand ``k`` of row ``j``, as a 1-d array."""
+    return numba.carray(_pointer(rows[j, k], like), rows[j, -1])
+
+
+@numba.njit(inline="always")
+def _row2(rows, j, like):
+    return _operand(rows, j, 0, like), _operand(rows, j, 1, like)
+
+
+@numba.njit(inline="always")
+def _row3(rows, j, like):
+    return _row2(rows, j, like) + (_operand(rows, j, 2, like),)
+
+
+@numba.njit(inline="always")
+def _row4(rows, j, like):
+    return _row3(rows, j, like) + (_operand(rows, j, 3, like),)
+
+
+@numba.njit(inline="always")
+def _row5(rows, j, like):
+    return _row4(rows, j, like) + (_operand(rows, j, 4, like),)
 
 
 @numba.njit(inline="always")
@@ -57,198 +160,215 @@ def _maximum(a, b):
     return b
 
 
-@_jit
-def adam(theta, grad, m, v, v_max, maximize, weight_decay, decay_factor, decoupled,
-         weight, one_minus_weight, beta2, one_minus_beta2, amsgrad, bias_correction2_sqrt,
-         eps, step_size):  # fmt: skip
+@_jit(5)
+def adam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
+         one_minus_weight, beta2, one_minus_beta2, amsgrad, bias_correction2_sqrt, eps,
+         step_size):  # fmt: skip
     """optim.adam._multi_tensor_adam's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            if decoupled:
-                theta[i] *= decay_factor
-            else:
-                g = g + theta[i] * weight_decay
-        m[i] = _lerp(m[i], g, weight, one_minus_weight)
-        v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
-        second = v[i]
-        if amsgrad:
-            second = max(v_max[i], second)
-            v_max[i] = second
-        denom = numpy.sqrt(second) / bias_correction2_sqrt + eps
-        theta[i] += (m[i] / denom) * step_size
+    for j in numba.prange(len(rows)):
+        theta, grad, m, v, v_max = _row5(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                if decoupled:
+                    x *= decay_factor
+                else:
+                    g = g + x * weight_decay
+            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
+            second = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            if amsgrad:
+                second = v_max[i] = _maximum(v_max[i], second)
+            denom = numpy.sqrt(second) / bias_correction2_sqrt + eps
+            theta[i] = x + (m_i / denom) * step_size
 
 
-@_jit
-def sgd(theta, grad, buf, maximize, weight_decay, mu, one_minus_tau, nesterov, momentum,
-        minus_lr):  # fmt: skip
+@_jit(3)
+def sgd(rows, like, maximize, weight_decay, mu, one_minus_tau, nesterov, momentum, minus_lr):
     """optim.sgd._multi_tensor_sgd's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        buf[i] = buf[i] * mu + g * one_minus_tau
-        g = g + buf[i] * momentum if nesterov else buf[i]
-        theta[i] += g * minus_lr
+    for j in numba.prange(len(rows)):
+        theta, grad, buf = _row3(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            b = buf[i] = buf[i] * mu + g * one_minus_tau
+            g = g + b * momentum if nesterov else b
+            theta[i] = x + g * minus_lr
 
 
-@_jit
-def adadelta(theta, grad, v, u, maximize, weight_decay, rho, one_minus_rho, eps,
-             minus_lr):  # fmt: skip
+@_jit(4)
+def adadelta(rows, like, maximize, weight_decay, rho, one_minus_rho, eps, minus_lr):
     """optim.adadelta._multi_tensor_adadelta's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        v[i] = v[i] * rho + (g * one_minus_rho) * g
-        std = numpy.sqrt(v[i] + eps)
-        delta = numpy.sqrt(u[i] + eps) / std * g
-        u[i] = u[i] * rho + (delta * one_minus_rho) * delta
-        theta[i] += delta * minus_lr
+    for j in numba.prange(len(rows)):
+        theta, grad, v, u = _row4(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            v_i = v[i] = v[i] * rho + (g * one_minus_rho) * g
+            std = numpy.sqrt(v_i + eps)
+            u_i = u[i]
+            delta = numpy.sqrt(u_i + eps) / std * g
+            u[i] = u_i * rho + (delta * one_minus_rho) * delta
+            theta[i] = x + delta * minus_lr
 
 
-@_jit
-def adagrad(theta, grad, s, maximize, weight_decay, eps, minus_clr):
+@_jit(3)
+def adagrad(rows, like, maximize, weight_decay, eps, minus_clr):
     """optim.adagrad._multi_tensor_adagrad's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        s[i] += g * g
-        theta[i] += (g * minus_clr) / (numpy.sqrt(s[i]) + eps)
+    for j in numba.prange(len(rows)):
+        theta, grad, s = _row3(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            s_i = s[i] = s[i] + g * g
+            theta[i] = x + (g * minus_clr) / (numpy.sqrt(s_i) + eps)
 
 
-@_jit
-def adamax(theta, grad, m, u, maximize, weight_decay, weight, one_minus_weight, beta2, eps,
-           minus_clr):  # fmt: skip
+@_jit(4)
+def adamax(rows, like, maximize, weight_decay, weight, one_minus_weight, beta2, eps, minus_clr):
     """optim.adamax._multi_tensor_adamax's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        m[i] = _lerp(m[i], g, weight, one_minus_weight)
-        u[i] = _maximum(u[i] * beta2, abs(g) + eps)
-        theta[i] += (m[i] * minus_clr) / u[i]
+    for j in numba.prange(len(rows)):
+        theta, grad, m, u = _row4(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
+            u_i = u[i] = _maximum(u[i] * beta2, abs(g) + eps)
+            theta[i] = x + (m_i * minus_clr) / u_i
 
 
-@_jit
-def rmsprop(theta, grad, v, buf, g_avg, maximize, weight_decay, alpha, weight,
-            one_minus_weight, centered, eps, with_momentum, momentum, minus_lr):  # fmt: skip
+@_jit(5)
+def rmsprop(rows, like, maximize, weight_decay, alpha, weight, one_minus_weight, centered,
+            eps, with_momentum, momentum, minus_lr):  # fmt: skip
     """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        v[i] = v[i] * alpha + (g * weight) * g
-        if centered:
-            g_avg[i] = _lerp(g_avg[i], g, weight, one_minus_weight)
-            avg = numpy.sqrt(v[i] - g_avg[i] * g_avg[i]) + eps
-        else:
-            avg = numpy.sqrt(v[i]) + eps
-        if with_momentum:
-            buf[i] = buf[i] * momentum + g / avg
-            theta[i] += buf[i] * minus_lr
-        else:
-            theta[i] += (g * minus_lr) / avg
+    for j in numba.prange(len(rows)):
+        theta, grad, v, buf, g_avg = _row5(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            v_i = v[i] = v[i] * alpha + (g * weight) * g
+            if centered:
+                a = g_avg[i] = _lerp(g_avg[i], g, weight, one_minus_weight)
+                avg = numpy.sqrt(v_i - a * a) + eps
+            else:
+                avg = numpy.sqrt(v_i) + eps
+            if with_momentum:
+                b = buf[i] = buf[i] * momentum + g / avg
+                theta[i] = x + b * minus_lr
+            else:
+                theta[i] = x + (g * minus_lr) / avg
 
 
-@_jit
-def nadam(theta, grad, m, v, maximize, weight_decay, decay_factor, decoupled, weight,
+@_jit(4)
+def nadam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction2, eps, grad_coef,
           momentum_coef):  # fmt: skip
     """optim.nadam._multi_tensor_nadam's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            if decoupled:
-                theta[i] *= decay_factor
-            else:
-                g = g + theta[i] * weight_decay
-        m[i] = _lerp(m[i], g, weight, one_minus_weight)
-        v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
-        denom = numpy.sqrt(v[i] / bias_correction2) + eps
-        theta[i] += (g * grad_coef) / denom
-        theta[i] += (m[i] * momentum_coef) / denom
+    for j in numba.prange(len(rows)):
+        theta, grad, m, v = _row4(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                if decoupled:
+                    x *= decay_factor
+                else:
+                    g = g + x * weight_decay
+            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
+            v_i = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            denom = numpy.sqrt(v_i / bias_correction2) + eps
+            x += (g * grad_coef) / denom
+            theta[i] = x + (m_i * momentum_coef) / denom
 
 
-@_jit
-def radam(theta, grad, m, v, maximize, weight_decay, decay_factor, decoupled, weight,
+@_jit(4)
+def radam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction1, lr, adaptive,
           bias_correction2_sqrt, eps, rect):  # fmt: skip
     """optim.radam._multi_tensor_radam's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            if decoupled:
-                theta[i] *= decay_factor
-            else:
-                g = g + theta[i] * weight_decay
-        m[i] = _lerp(m[i], g, weight, one_minus_weight)
-        v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
-        update = m[i] / bias_correction1 * lr
-        if adaptive:
-            update = update * (bias_correction2_sqrt / (numpy.sqrt(v[i]) + eps)) * rect
-        theta[i] -= update
+    for j in numba.prange(len(rows)):
+        theta, grad, m, v = _row4(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                if decoupled:
+                    x *= decay_factor
+                else:
+                    g = g + x * weight_decay
+            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
+            v_i = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            update = m_i / bias_correction1 * lr
+            if adaptive:
+                update = update * (bias_correction2_sqrt / (numpy.sqrt(v_i) + eps)) * rect
+            theta[i] = x - update
 
 
-@_jit
-def rprop(theta, grad, prev, step_size, maximize, etaplus, etaminus, step_size_min,
-          step_size_max, zero, one):  # fmt: skip
+@_jit(4)
+def rprop(rows, like, maximize, etaplus, etaminus, step_size_min, step_size_max, zero, one):
     """optim.rprop._multi_tensor_rprop's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        s = g * prev[i]
-        if s > 0:
-            factor, keep = etaplus, one
-        elif s < 0:
-            factor, keep = etaminus, zero
-        elif s == 0:
-            factor, keep = one, one
-        else:  # NaN: the step size becomes NaN, and g is kept
-            factor, keep = s, one
-        size = step_size[i] * factor
-        if size < step_size_min:
-            size = step_size_min
-        if size > step_size_max:
-            size = step_size_max
-        step_size[i] = size
-        g = g * keep
-        prev[i] = g
-        if g > 0:
-            direction = one
-        elif g < 0:
-            direction = -one
-        elif g == 0:
-            direction = zero
-        else:
-            direction = g
-        theta[i] -= direction * size
+    for j in numba.prange(len(rows)):
+        theta, grad, prev, step_size = _row4(rows, j, like)
+        for i in range(theta.size):
+            g = -grad[i] if maximize else grad[i]
+            s = g * prev[i]
+            if s > 0:
+                factor, keep = etaplus, one
+            elif s < 0:
+                factor, keep = etaminus, zero
+            elif s == 0:
+                factor, keep = one, one
+            else:  # NaN: the step size becomes NaN, and g is kept
+                factor, keep = s, one
+            size = step_size[i] * factor
+            if size < step_size_min:
+                size = step_size_min
+            if size > step_size_max:
+                size = step_size_max
+            step_size[i] = size
+            g = g * keep
+            prev[i] = g
+            if g > 0:
+                direction = one
+            elif g < 0:
+                direction = -one
+            elif g == 0:
+                direction = zero
+            else:
+                direction = g
+            theta[i] -= direction * size
 
 
-@_jit
-def asgd(theta, grad, ax, maximize, weight_decay, decay_factor, minus_eta, averaging, mu):
+@_jit(3)
+def asgd(rows, like, maximize, weight_decay, decay_factor, minus_eta, averaging, mu):
     """optim.asgd._multi_tensor_asgd's kernel, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        x = theta[i] * decay_factor
-        x += g * minus_eta
-        theta[i] = x
-        if averaging:
-            ax[i] += (x - ax[i]) * mu
-        else:
-            ax[i] = x
+    for j in numba.prange(len(rows)):
+        theta, grad, ax = _row3(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            x = x * decay_factor
+            x += g * minus_eta
+            theta[i] = x
+            if averaging:
+                ax[i] += (x - ax[i]) * mu
+            else:
+                ax[i] = x
 
 
-@_jit
-def sgd_plain(theta, grad, maximize, weight_decay, minus_lr):
+@_jit(2)
+def sgd_plain(rows, like, maximize, weight_decay, minus_lr):
     """optim.sgd._single_tensor_sgd without momentum, element by element."""
-    for i in numba.prange(theta.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + theta[i] * weight_decay
-        theta[i] += g * minus_lr
+    for j in numba.prange(len(rows)):
+        theta, grad = _row2(rows, j, like)
+        for i in range(theta.size):
+            x, g = theta[i], -grad[i] if maximize else grad[i]
+            if weight_decay != 0:
+                g = g + x * weight_decay
+            theta[i] = x + g * minus_lr
 
 
 KERNELS = {

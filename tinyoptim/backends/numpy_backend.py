@@ -41,6 +41,13 @@ class NumpyBackend:
             return None
         return kernels_cpu.KERNELS.get(name)
 
+    def pointer_table(self, pieces: list):
+        """The operands of a compiled kernel over many pieces (``kernels_cpu.PointerTable``):
+        built once, then every ``kernel.over(table, scalars)`` is one call."""
+        from .kernels_cpu import PointerTable
+
+        return PointerTable(pieces)
+
     def flat_view(self, array):
         """``array`` as a 1-d view of the same memory, or None when it is not contiguous."""
         return array.reshape(-1) if array.flags.c_contiguous else None

@@ -47,6 +47,8 @@ class Bucket:
         self.offsets: list = []  # where each member's slice starts in the flat buffers
         self.sizes: list = []  # each member's number of elements
         self.workspaces: dict = {}  # per worker thread: chunk-sized work arrays (_sweep.py)
+        self.layouts: dict = {}  # per state keys: the pieces a sweep cut last (_sweep.py)
+        self._positions = None  # (params list, their positions): positions()' last answer
 
     def sync(self, state, params) -> list:
         """Make every parameter in ``params`` a member whose state is a view of the flat
@@ -64,8 +66,16 @@ class Bucket:
             self._scratch = [xp.empty(self._largest, like.dtype) for _ in range(count)]
         return [a[: like.size].reshape(like.shape) for a in self._scratch[:count]]
 
-    def positions(self, params) -> list:
-        return [self.index[id(p)] for p in params]
+    def positions(self, params) -> list | None:
+        """Where ``params`` are among the members; None when they are all of them, in
+        order. Kept for the next call with the same list object (a plan's, ``_plan.py``)."""
+        if self._positions is not None and self._positions[0] is params:
+            return self._positions[1]
+        positions = [self.index[id(p)] for p in params]
+        if positions == list(range(len(self.members))):
+            positions = None
+        self._positions = (params, positions)
+        return positions
 
     def _intact(self, state) -> bool:
         for p, installed in zip(self.members, self._installed):
@@ -107,7 +117,7 @@ class Bucket:
         self.offsets, self.sizes, self._largest = offsets, sizes, max(sizes)
         self.index = {id(p): i for i, p in enumerate(members)}
         self.flat, self.steps, self._installed = flat, steps, installed_all
-        self.workspaces = {}
+        self.workspaces, self.layouts, self._positions = {}, {}, None
 
 
 def _adopt(per_param: dict, key: str, view, device) -> tuple:
@@ -148,17 +158,28 @@ class Buckets:
         return result
 
 
-def advance(bucket: Bucket, params: list) -> list:
+def advance(bucket: Bucket, params: list, grads: list) -> list:
     """Count one step for ``params`` and group them by their new step count.
 
-    Returns ``[(t, [i, ...]), ...]``: the step count and the positions in ``params`` that
-    reached it, so each group shares its bias corrections (steps differ when some
-    parameters had no gradient on some steps).
+    Returns ``[(t, params_at_t, grads_at_t), ...]``, so each group shares its bias
+    corrections (steps differ when some parameters had no gradient on some steps). When
+    all share one count, as they usually do, that is ``[(t, params, grads)]``: the very
+    lists given, which keeps the caches keyed on them (``_sweep.py``) warm.
     """
     positions = bucket.positions(params)
     steps = bucket.steps
-    steps[positions] += 1
+    if positions is None:
+        steps += 1
+        counts = steps
+    else:
+        steps[positions] += 1
+        counts = steps[positions]
+    first = counts[0]
+    if (counts == first).all():
+        return [(first.item(), params, grads)]
     groups: dict = {}
-    for i, t in enumerate(steps[positions].tolist()):
-        groups.setdefault(t, []).append(i)
-    return list(groups.items())
+    for i, t in enumerate(counts.tolist()):
+        at_t = groups.setdefault(t, ([], []))
+        at_t[0].append(params[i])
+        at_t[1].append(grads[i])
+    return [(t, at_t, grads_at_t) for t, (at_t, grads_at_t) in groups.items()]

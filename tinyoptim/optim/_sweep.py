@@ -14,6 +14,13 @@ passes run in the L2 cache rather than in main memory, and the chunks are shared
 worker threads (NumPy releases the GIL inside its loops). Each thread has its own
 chunk-sized work arrays, allocated once per bucket. Results do not depend on the
 chunking: every element sees the same operations in the same order.
+
+Where the backend has a compiled kernel (numba's, the ``[fast]`` extra), all the 1-d
+pieces go to it in one call, through a pointer table the backend builds from them.
+
+How the pieces were cut, and the chunks or the table, are kept on the bucket and reused
+while the optimizer passes the same lists again: a ``Plan`` (``_plan.py``) does so only
+after checking that none of their arrays changed.
 """
 
 from __future__ import annotations
@@ -43,42 +50,31 @@ def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> Non
     ``params`` and ``grads`` are members of ``bucket`` (any order); ``keys`` name the state
     buffers the kernel updates, in the order it takes them. ``fused = (name, scalars)``
     names the backend's compiled equivalent (numba's, ``backends/kernels_cpu.py``), called
-    as ``compiled(theta, g, *states, *scalars)`` with float scalars in the arrays' dtype;
+    once over a pointer table of all the pieces, with float scalars in the arrays' dtype;
     it runs instead of ``kernel`` where the backend has it. Bools pass as they are.
     """
-    pieces = _pieces(bucket, params, grads, keys)
-    compiled = fused and params[0].backend.kernel(fused[0])
+    backend = params[0].backend
+    compiled = fused and backend.kernel(fused[0])
+    if compiled and not compiled.supports(params[0].data.dtype):
+        compiled = None  # float16: the NumPy kernel
+    layout = _layout(bucket, params, grads, keys)
+    for piece in layout.shaped:  # non-contiguous: in its own shape, with member-sized scratch
+        kernel(*piece, *bucket.scratch(piece[0], work))
     if compiled:
+        if not layout.flat:
+            return
         dtype = params[0].data.dtype.type
-        scalars = [
+        scalars = tuple(
             x if isinstance(x, bool) or not isinstance(x, (int, float)) else dtype(x)
             for x in fused[1]
-        ]
-        flat = [piece for piece in pieces if piece[0].ndim == 1]
-        for piece in pieces:
-            if piece[0].ndim != 1:
-                kernel(*piece, *bucket.scratch(piece[0], work))
-        total = sum(piece[0].size for piece in flat)
-        if len(flat) > 1 and total >= PARALLEL_ELEMENTS:  # many small pieces: share them out
-            share = (len(flat) + WORKERS - 1) // WORKERS
-            jobs = [
-                _executor().submit(_call_each, compiled, flat[i * share : (i + 1) * share], scalars)
-                for i in range(WORKERS)
-            ]
-            for job in jobs:
-                job.result()
-        else:
-            _call_each(compiled, flat, scalars)
+        )
+        if layout.table is None:
+            layout.table = backend.pointer_table(layout.flat)
+        compiled.over(layout.table, scalars)
         return
-    chunked, whole = [], []
-    for piece in pieces:
-        if piece[0].ndim == 1:
-            chunked.extend(_chunks(piece, piece[0].itemsize))
-        else:
-            whole.append(piece)
-    for piece in whole:  # non-contiguous: in its own shape, with member-sized scratch
-        kernel(*piece, *bucket.scratch(piece[0], work))
-    total = sum(c[0].size for c in chunked)
+    if layout.chunks is None:
+        layout.chunks = [c for piece in layout.flat for c in _chunks(piece, piece[0].itemsize)]
+    chunked, total = layout.chunks, layout.size
     workers = WORKERS if total >= PARALLEL_ELEMENTS and len(chunked) > 1 else 1
     if workers == 1:
         _run(bucket, chunked, kernel, work, 0)
@@ -92,9 +88,29 @@ def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> Non
         job.result()
 
 
-def _call_each(compiled, pieces, scalars) -> None:
-    for piece in pieces:
-        compiled(*piece, *scalars)
+class _Layout:
+    """How a sweep cut ``params``: 1-d pieces ``(theta, g, *states)`` and shaped ones
+    (non-contiguous parameters); the chunks or pointer table made from them on demand."""
+
+    def __init__(self, params, grads, flat, shaped):
+        self.params, self.grads = params, grads  # the lists it was made for, kept alive
+        self.flat, self.shaped = flat, shaped
+        self.size = sum(piece[0].size for piece in flat)
+        self.chunks = None
+        self.table = None
+
+
+def _layout(bucket, params, grads, keys) -> _Layout:
+    """The bucket's layout for these lists: the last one when the same list objects come
+    back (a plan's, which checked that their arrays did not change), else a new one."""
+    layout = bucket.layouts.get(keys)
+    if layout is not None and layout.params is params and layout.grads is grads:
+        return layout
+    pieces = _pieces(bucket, params, grads, keys)
+    flat = [piece for piece in pieces if piece[0].ndim == 1]
+    shaped = [piece for piece in pieces if piece[0].ndim != 1]
+    layout = bucket.layouts[keys] = _Layout(params, grads, flat, shaped)
+    return layout
 
 
 def _run(bucket, chunks, kernel, work, worker) -> None:

@@ -121,7 +121,7 @@ def _multi_tensor_adadelta(
 ) -> None:
     """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
-    advance(bucket, params)  # count the step; Adadelta's math does not use it
+    advance(bucket, params, grads)  # count the step; Adadelta's math does not use it
 
     def kernel(theta, grad, v, u, g, std, delta):
         if maximize:

@@ -165,7 +165,7 @@ def _multi_tensor_adagrad(
 ) -> None:
     """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
-    for t, positions in advance(bucket, params):
+    for t, chosen, chosen_grads in advance(bucket, params, grads):
         clr = lr / (1 + (t - 1) * lr_decay)
 
         def kernel(theta, grad, s, g, work, clr=clr):
@@ -185,6 +185,4 @@ def _multi_tensor_adagrad(
             theta += g
 
         scalars = (maximize, weight_decay, eps, -clr)
-        chosen = [params[i] for i in positions]
-        chosen_grads = [grads[i] for i in positions]
         sweep(bucket, chosen, chosen_grads, ("sum",), kernel, fused=("adagrad", scalars))

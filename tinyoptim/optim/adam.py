@@ -177,7 +177,7 @@ def _multi_tensor_adam(
     # Without amsgrad the third buffer is v again, so that one kernel shape serves both.
     keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if amsgrad else "exp_avg_sq")
     weight = 1 - beta1
-    for t, positions in advance(bucket, params):
+    for t, chosen, chosen_grads in advance(bucket, params, grads):
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         step_size = -(lr / bias_correction1)
@@ -233,8 +233,7 @@ def _multi_tensor_adam(
             eps,
             step_size,
         )
-        chosen = [params[i] for i in positions]
-        sweep(bucket, chosen, [grads[i] for i in positions], keys, kernel, fused=("adam", scalars))
+        sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("adam", scalars))
 
 
 class AdamW(Adam):

@@ -127,7 +127,7 @@ def _multi_tensor_adamax(
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
     weight = 1 - beta1
-    for t, positions in advance(bucket, params):
+    for t, chosen, chosen_grads in advance(bucket, params, grads):
         clr = lr / (1 - beta1**t)
 
         def kernel(theta, grad, m, u, g, work, clr=clr):
@@ -148,7 +148,5 @@ def _multi_tensor_adamax(
             theta += work
 
         scalars = (maximize, weight_decay, weight, 1 - dtype(weight), beta2, eps, -clr)
-        chosen = [params[i] for i in positions]
-        chosen_grads = [grads[i] for i in positions]
         keys = ("exp_avg", "exp_inf")
         sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("adamax", scalars))

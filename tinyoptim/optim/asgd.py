@@ -96,9 +96,8 @@ class ASGD(Optimizer):
             else:
                 for p in params:
                     self._init_scalars(p, group["lr"])
-                split = self._buckets.split(group, params, grads, ("ax",), step=False)
-                for bucket, members, member_grads in split:
-                    bucket.sync(self.state, members)
+                split = self._split(group, params, grads, ("ax",), step=False)
+                for bucket, members, member_grads, _ in split:
                     _multi_tensor_asgd(bucket, members, member_grads, self.state, **options)
         return loss
 

@@ -190,13 +190,13 @@ def _multi_tensor_nadam(
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
     weight = 1 - beta1
-    for t, positions in advance(bucket, params):
+    for t, at_t, grads_at_t in advance(bucket, params, grads):
         bias_correction2 = 1 - beta2**t
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
         by_product: dict = {}
-        for i in positions:
-            mu_product = state[params[i]]["mu_product"]
+        for i, p in enumerate(at_t):
+            mu_product = state[p]["mu_product"]
             mu_product.data *= mu  # rounded in the product's own dtype, as torch rounds it
             by_product.setdefault(mu_product.item(), []).append(i)
         for product, members in by_product.items():
@@ -253,7 +253,7 @@ def _multi_tensor_nadam(
                 grad_coef,
                 momentum_coef,
             )
-            chosen = [params[i] for i in members]
-            chosen_grads = [grads[i] for i in members]
+            chosen = at_t if len(by_product) == 1 else [at_t[i] for i in members]
+            chosen_grads = grads_at_t if len(by_product) == 1 else [grads_at_t[i] for i in members]
             keys = ("exp_avg", "exp_avg_sq")
             sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("nadam", scalars))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 
 from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
@@ -20,6 +20,8 @@ from ..autograd.sparse import SparseGrad
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
+from ._plan import Plan
+from ._state_map import StateMap
 
 _global_step_pre_hooks: OrderedDict = OrderedDict()
 _global_step_post_hooks: OrderedDict = OrderedDict()
@@ -91,9 +93,10 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 f"dicts, but got {_typename(params)}"
             )
-        self.state: defaultdict = defaultdict(dict)
+        self.state = StateMap()  # like torch's defaultdict(dict), counting its changes
         self.param_groups: list = []
         self._buckets = Buckets()  # the fast path's flat state (DESIGN.md §5)
+        self._plans: dict = {}  # id(group) -> the fast path's Plan for it (_plan.py)
         groups = list(params)
         if not groups:
             raise ValueError(msg.EMPTY_PARAMS)
@@ -184,6 +187,9 @@ class Optimizer:
         deviation 5): sparse gradients (refused with ``sparse_error`` unless it is None),
         and grads or state on another device than their parameter.
         """
+        plan = self._plans.get(id(group))
+        if plan is not None and plan.group is group and plan.holds(group, self.state):
+            return plan.params, plan.grads
         params, grads = [], []
         host_state, state = self._host_state, self.state
         for i, p in enumerate(group["params"]):
@@ -215,9 +221,30 @@ class Optimizer:
     def _over_buckets(self, group, params, grads, keys, update, options, fill=None) -> None:
         """The fast path: ``update(bucket, members, grads, state, **options)`` for each
         bucket of ``group``, once every member's state is a view of its flat buffers."""
-        for bucket, members, member_grads in self._buckets.split(group, params, grads, keys, fill):
-            bucket.sync(self.state, members)
+        for bucket, members, member_grads, _ in self._split(group, params, grads, keys, fill):
             update(bucket, members, member_grads, self.state, **options)
+
+    def _split(self, group, params, grads, keys, fill=None, step=True) -> list:
+        """``[(bucket, members, member_grads, newcomers)]`` for ``params`` (from
+        ``_with_grads``), every member's state synced with its bucket; ``newcomers`` are
+        the members whose state was just made. The group's plan's, when it holds."""
+        plan = self._plans.get(id(group))
+        if plan is not None and plan.params is params and plan.keys == keys:
+            return plan.split  # _with_grads found the plan holding, this very step
+        split = [
+            (bucket, members, member_grads, bucket.sync(self.state, members))
+            for bucket, members, member_grads in self._buckets.split(
+                group, params, grads, keys, fill, step
+            )
+        ]
+        if Plan.allowed(self.state) and not any(g.is_sparse for g in grads):
+            settled = [
+                (bucket, members, member_grads, []) for bucket, members, member_grads, _ in split
+            ]
+            self._plans[id(group)] = Plan(group, self.state, params, grads, settled, keys)
+        else:
+            self._plans.pop(id(group), None)
+        return split
 
     def _call_closure(self, closure):
         """Torch's pattern: the closure runs once, first, with grad enabled."""
@@ -264,8 +291,10 @@ class Optimizer:
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             packed_groups.append(packed)
             start += len(group["params"])
-        state = {
-            (index_of[id(p)] if isinstance(p, Tensor) else p): value
+        state = {  # plain dicts (the same tensors) rather than the StateMap's own
+            (index_of[id(p)] if isinstance(p, Tensor) else p): dict(value)
+            if isinstance(value, dict)
+            else value
             for p, value in self.state.items()
         }
         result = {"state": state, "param_groups": packed_groups}
@@ -296,7 +325,7 @@ class Optimizer:
             for s, g in zip(saved_groups, self.param_groups)
             for old, p in zip(s["params"], g["params"])
         }
-        state: defaultdict = defaultdict(dict)
+        state = StateMap()
         for key, value in saved_state.items():
             if key in id_map:
                 p = id_map[key]
@@ -311,6 +340,7 @@ class Optimizer:
             groups.append(saved)
         self.state, self.param_groups = state, groups
         self._buckets.clear()
+        self._plans.clear()
         for hook in self._load_state_dict_post_hooks.values():
             hook(self)
 

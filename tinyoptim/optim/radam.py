@@ -189,7 +189,7 @@ def _multi_tensor_radam(
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
     weight = 1 - beta1
-    for t, positions in advance(bucket, params):
+    for t, chosen, chosen_grads in advance(bucket, params, grads):
         bias_correction1 = 1 - beta1**t
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         adaptive, rect = _rectification(t, beta2)
@@ -247,7 +247,5 @@ def _multi_tensor_radam(
             eps,
             rect if adaptive else 1.0,
         )
-        chosen = [params[i] for i in positions]
-        chosen_grads = [grads[i] for i in positions]
         keys = ("exp_avg", "exp_avg_sq")
         sweep(bucket, chosen, chosen_grads, keys, kernel, fused=("radam", scalars))

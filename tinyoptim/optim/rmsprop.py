@@ -171,7 +171,7 @@ def _multi_tensor_rmsprop(
     """The same update as a kernel over the bucket's flat state (see ``_sweep.py``)."""
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
-    advance(bucket, params)  # count the step; RMSprop's math does not use it
+    advance(bucket, params, grads)  # count the step; RMSprop's math does not use it
     # A buffer the settings leave out is replaced by v, so that one kernel shape serves all;
     # the kernel never touches it then.
     keys = (

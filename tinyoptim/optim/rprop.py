@@ -93,10 +93,9 @@ class Rprop(Optimizer):
                     self._init_step(p)
                 keys = ("prev", "step_size")
                 fill = {"step_size": group["lr"]}
-                for bucket, members, member_grads in self._buckets.split(
+                for bucket, members, member_grads, _ in self._split(
                     group, params, grads, keys, fill
                 ):
-                    bucket.sync(self.state, members)
                     # The bucket fills with the lr it was made with; torch uses today's lr.
                     joined = {id(p) for p in members}
                     for p in new:
@@ -156,7 +155,7 @@ def _multi_tensor_rprop(
     """
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
-    advance(bucket, params)  # count the step; Rprop's update does not depend on it
+    advance(bucket, params, grads)  # count the step; Rprop's update does not depend on it
     etaplus_minus_one = dtype(etaplus) - 1  # in the arrays' dtype, so that 1 + it is eta_+
 
     def kernel(theta, grad, prev, step_size, g, factor, keep):

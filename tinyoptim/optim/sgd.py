@@ -85,22 +85,24 @@ class SGD(Optimizer):
                 maximize=group["maximize"],
             )
             momentum = group["momentum"]
-            for p, g in zip(params, grads):  # row-sparse grads have their own update
-                if g.is_sparse:  # without momentum there is no state at all, as in torch
-                    _sparse_sgd(p, g, self.state[p] if momentum != 0 else {}, **options)
-            dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
-            if not dense:
+            if any(g.is_sparse for g in grads):  # row-sparse grads have their own update
+                for p, g in zip(params, grads):  # without momentum there is no state at all
+                    if g.is_sparse:
+                        _sparse_sgd(p, g, self.state[p] if momentum != 0 else {}, **options)
+                dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
+                if not dense:
+                    continue
+                params, grads = map(list, zip(*dense))
+            elif not params:
                 continue
-            params, grads = map(list, zip(*dense))
             if momentum == 0 and group["foreach"] is not False:
                 _multi_tensor_plain_sgd(params, grads, **options)
             elif group["foreach"] is False or momentum == 0:
                 states = [self.state[p] if momentum != 0 else None for p in params]
                 _single_tensor_sgd(params, grads, states, **options)
             else:
-                split = self._buckets.split(group, params, grads, ("momentum_buffer",), step=False)
-                for bucket, members, member_grads in split:
-                    first = bucket.sync(self.state, members)
+                split = self._split(group, params, grads, ("momentum_buffer",), step=False)
+                for bucket, members, member_grads, first in split:
                     _multi_tensor_sgd(bucket, members, member_grads, self.state, first, **options)
         return loss
 
@@ -145,12 +147,18 @@ def _multi_tensor_sgd(
     the buffer becomes g itself, which ``momentum = dampening = 0`` gives exactly.
     """
     xp = params[0].backend.xp
-    first = {id(p) for p in first}
-    fresh = [i for i, p in enumerate(params) if id(p) in first]
-    rest = [i for i, p in enumerate(params) if id(p) not in first]
-    for positions, mu, tau in ((fresh, 0.0, 0.0), (rest, momentum, dampening)):
-        if not positions:
-            continue
+    if first:
+        fresh = {id(p) for p in first}
+        new = [i for i, p in enumerate(params) if id(p) in fresh]
+        old = [i for i, p in enumerate(params) if id(p) not in fresh]
+        parts = [
+            ([params[i] for i in part], [grads[i] for i in part], mu, tau)
+            for part, mu, tau in ((new, 0.0, 0.0), (old, momentum, dampening))
+            if part
+        ]
+    else:  # the very lists given, so that their layout stays cached (_sweep.py)
+        parts = [(params, grads, momentum, dampening)]
+    for chosen, chosen_grads, mu, tau in parts:
 
         def kernel(theta, grad, buf, g, work, mu=mu, tau=tau):
             if maximize:
@@ -172,11 +180,10 @@ def _multi_tensor_sgd(
             theta += g
 
         scalars = (maximize, weight_decay, mu, 1 - tau, nesterov, momentum, -lr)
-        chosen = [params[i] for i in positions]
         sweep(
             bucket,
             chosen,
-            [grads[i] for i in positions],
+            chosen_grads,
             ("momentum_buffer",),
             kernel,
             fused=("sgd", scalars),
@@ -192,6 +199,7 @@ def _multi_tensor_plain_sgd(
     rest = []
     for p, grad in zip(params, grads):
         compiled = p.backend.kernel("sgd_plain") if p.data.size >= 1 << 14 else None
+        compiled = compiled if compiled and compiled.supports(p.data.dtype) else None
         theta = compiled and p.backend.flat_view(p.data)
         g = compiled and p.backend.flat_view(grad.data)
         if theta is None or g is None or compiled is None:
