@@ -68,8 +68,23 @@ class CupyBackend:
         self._cupyx.scatter_add(target, indices, values)
 
     def kernel(self, name: str):
-        """Fused CuPy kernels are not written yet: the NumPy-style kernels run on CuPy."""
-        return None
+        """The fused update ``name`` (see ``kernels_cuda.py``), or None if there is none.
+
+        ``kernel(theta, grad, *states, *scalars)`` updates one piece in one launch, and
+        ``kernel.over(table, scalars)`` every piece of a ``pointer_table``; float32 and
+        float64 only (``kernel.supports(dtype)``).
+        """
+        from . import kernels_cuda
+
+        return kernels_cuda.KERNELS.get(name)
+
+    def pointer_table(self, pieces):
+        """The device-side table of ``pieces``, tuples ``(theta, grad, *states)`` of 1-d
+        contiguous arrays, for ``kernel.over``: built once for a bucket, reused every step.
+        It keeps its arrays alive."""
+        from . import kernels_cuda
+
+        return kernels_cuda.PointerTable(pieces)
 
     def flat_view(self, array):
         return array.reshape(-1) if array.flags.c_contiguous else None
