@@ -193,17 +193,19 @@ def _multi_tensor_adam(
             bias_correction2_sqrt=bias_correction2_sqrt,
             step_size=step_size,
         ):
+            coupled_decay = weight_decay != 0 and not decoupled_weight_decay
             if maximize:
                 xp.negative(grad, out=g)
-            else:
+            elif coupled_decay:
                 g[...] = grad
-            if weight_decay != 0:
-                if decoupled_weight_decay:
-                    theta *= 1 - lr * weight_decay
-                else:
-                    xp.multiply(theta, weight_decay, out=work)
-                    g += work
-            lerp_(m, g, weight, scratch=work)
+            else:
+                g = grad  # only read from here on: no copy
+            if coupled_decay:
+                xp.multiply(theta, weight_decay, out=work)
+                g += work
+            elif weight_decay != 0:
+                theta *= 1 - lr * weight_decay
+            lerp_(m, g, weight, scratch=work, xp=xp)
             v *= beta2
             xp.multiply(g, 1 - beta2, out=work)
             work *= g

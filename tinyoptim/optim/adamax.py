@@ -138,7 +138,7 @@ def _multi_tensor_adamax(
             if weight_decay != 0:
                 xp.multiply(theta, weight_decay, out=work)
                 g += work
-            lerp_(m, g, weight, scratch=work)
+            lerp_(m, g, weight, scratch=work, xp=xp)
             u *= beta2
             xp.abs(g, out=work)
             work += eps

@@ -224,7 +224,7 @@ def _multi_tensor_nadam(
                     else:
                         xp.multiply(theta, weight_decay, out=work)
                         g += work
-                lerp_(m, g, weight, scratch=work)
+                lerp_(m, g, weight, scratch=work, xp=xp)
                 v *= beta2
                 xp.multiply(g, 1 - beta2, out=work)
                 work *= g

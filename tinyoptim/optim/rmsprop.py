@@ -194,7 +194,7 @@ def _multi_tensor_rmsprop(
         work *= g
         v += work
         if centered:
-            lerp_(g_avg, g, weight, scratch=work)
+            lerp_(g_avg, g, weight, scratch=work, xp=xp)
             xp.multiply(g_avg, g_avg, out=work)
             xp.subtract(v, work, out=avg)
             xp.sqrt(avg, out=avg)
