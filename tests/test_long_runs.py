@@ -54,6 +54,28 @@ def test_20000_steps_keep_memory_flat():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("cls_name", ["Adam", "SGD"])
+def test_fast_path_steps_with_gradients_refilled_in_place_keep_memory_flat(cls_name):
+    # The training loop's pattern: zero_grad() keeps the gradient arrays, so each step
+    # reuses the plan, its layouts and (with numba) its pointer table; nothing may pile up.
+    tinyoptim.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    kwargs = dict(lr=1e-3, momentum=0.9) if cls_name == "SGD" else dict(lr=1e-3)
+    opt = getattr(optim, cls_name)(model.parameters(), **kwargs)
+    for p in model.parameters():
+        p.grad = tinyoptim.randn(*p.shape) * 1e-2
+
+    def step():
+        opt.step()
+        for p in model.parameters():
+            p.grad.mul_(1.0)  # touched in place, as backward would refill it
+
+    growth = _growth(step, warmup=500, repeats=5_000)
+    assert growth < MEGABYTE, f"memory grew by {growth} bytes over 5,000 steps"
+    assert len(opt._plans) == 1
+
+
+@pytest.mark.slow
 def test_2000_state_dict_round_trips_leak_nothing():
     tinyoptim.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
