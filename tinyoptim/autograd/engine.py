@@ -1,11 +1,15 @@
 """The backward engine: walk the graph in reverse topological order, once.
 
-``backward(loss)`` seeds the gradient of ``loss``, orders the nodes that lead to it with
-an explicit stack (so a 100,000-op chain needs no recursion), and calls each node's
-``backward`` exactly once, after every consumer of its output has contributed. Gradients
-reaching the same node are summed; gradients reaching a leaf are added **in place** to its
-``.grad``, so a grad that is a view of a flat buffer stays one. Every edge's shape is
-checked, naming the op. Saved arrays are freed after use unless ``retain_graph=True``.
+``backward(loss)`` seeds the gradient of ``loss`` and calls each node's ``backward``
+exactly once, after every consumer of its output has contributed. The order needs no
+separate sort: every node is numbered when it is made, after the nodes of its inputs, so
+the engine keeps the nodes that have received a gradient in a heap and always runs the
+latest-made one (a loop, not recursion: a 100,000-op chain is fine). Gradients reaching
+the same node are summed; gradients reaching a leaf are added **in place** to its
+``.grad``, so a grad that is a view of a flat buffer stays one. A leaf's first gradient
+becomes its ``.grad`` without a copy when no one else holds that array. Every edge's
+shape is checked, naming the op. Saved arrays are freed as soon as their node has run,
+unless ``retain_graph=True``.
 
 A node's ``backward`` may call ``queue_callback(fn)``: ``fn()`` then runs once the whole
 pass has finished and every leaf's ``.grad`` is written (torch's
@@ -16,6 +20,7 @@ this way).
 from __future__ import annotations
 
 import contextlib
+import heapq
 import threading
 
 from . import anomaly
@@ -58,23 +63,6 @@ def _final_callbacks():
         stack.pop()
 
 
-def topo_order(roots) -> list:
-    """Nodes reachable from ``roots``, each after all the nodes it depends on.
-
-    A post-order walk with an explicit stack: no recursion limit.
-    """
-    order, seen, stack = [], set(), [(root, False) for root in roots]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in node.parents())
-    return order
-
-
 def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
     """Backpropagate from ``tensors`` seeded with ``grad_tensors``.
 
@@ -82,65 +70,97 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
     tensors, for ``autograd.grad``) their gradients are returned instead, and no
     ``.grad`` changes.
     """
-    node_grads: dict = {}  # node -> gradient of that node's output
-    leaf_grads: dict = {}  # id(leaf) -> (leaf, gradient)
+    pending: dict = {}  # node -> [gradient of its output so far, owned]
+    leaf_grads: dict = {}  # id(leaf) -> [leaf, gradient so far, owned]
+    ready: list = []  # heap of (-node.sequence, node): the latest-made node comes out first
     captured_nodes = {id(t.grad_fn): t for t in capture or () if t.grad_fn is not None}
     captured: dict = {}
 
     for i, (tensor, grad) in enumerate(zip(tensors, grad_tensors)):
-        if tensor.grad_fn is None and not tensor.requires_grad:
+        if tensor.grad_fn is None and not tensor._requires_grad:
             raise RuntimeError(NO_GRAD_FN.format(i))
-        _send(tensor, grad, node_grads, leaf_grads)
+        _send(tensor, grad, False, pending, leaf_grads, ready)
 
-    roots = [t.grad_fn for t in tensors if t.grad_fn is not None]
     check_finite = anomaly.is_anomaly_enabled()
-    for node in reversed(topo_order(roots)):
-        grad = node_grads.pop(node, None)
-        if grad is None:
-            continue
-        if id(node) in captured_nodes:
+    pop = heapq.heappop
+    while ready:
+        # Every consumer of this node's output was made after it, so has already run.
+        node = pop(ready)[1]
+        grad = pending.pop(node)[0]
+        if captured_nodes and id(node) in captured_nodes:
             captured[id(captured_nodes[id(node)])] = grad
         if node._retained is not None:
             owner = node._retained()
             if owner is not None:
-                _accumulate(owner, grad)
-        node.check_saved()
+                _accumulate(owner, grad, owned=False)
+        if node.saved is None or node._versions:
+            node.check_saved()
         grads = node.backward(node, grad)
         if not isinstance(grads, tuple):
             grads = (grads,)
-        for i, (tensor, g) in enumerate(zip(node.inputs, grads)):
-            if g is None or not node.needs_grad[i]:
+        needs_grad, inputs = node.needs_grad, node.inputs
+        for i, g in enumerate(grads):
+            if g is None or not needs_grad[i]:
                 continue
-            g = _checked(node, i, tensor, g)
+            tensor = inputs[i]
+            data = tensor.data
+            # The usual case, an array of the right type, shape and dtype, checked inline.
+            if type(g) is type(data) and g.dtype is data.dtype and g.shape == data.shape:
+                owned = node.fresh_grads
+            else:
+                checked = _checked(node, i, tensor, g)
+                owned, g = node.fresh_grads or checked is not g, checked
             if check_finite and not isinstance(g, SparseGrad):
                 anomaly.check_gradient(node, i, g, node.backend)
-            _send(tensor, g, node_grads, leaf_grads)
-        if not retain_graph:
-            node.release()
+            _send(tensor, g, owned, pending, leaf_grads, ready)
+        if not retain_graph and node.saved:
+            node.saved = None  # free what forward saved as soon as backward has used it
 
     if capture is not None:
-        for leaf, grad in leaf_grads.values():
+        for leaf, grad, _ in leaf_grads.values():
             captured[id(leaf)] = grad
         return [captured.get(id(t)) for t in capture]
-    for leaf, grad in leaf_grads.values():
-        _accumulate(leaf, grad)
+    for leaf, grad, owned in leaf_grads.values():
+        _accumulate(leaf, grad, owned)
     return None
 
 
-def _send(tensor, grad, node_grads, leaf_grads) -> None:
-    """Add ``grad`` to what ``tensor`` has received so far in this backward pass."""
-    if tensor.grad_fn is not None:
+def _send(tensor, grad, owned: bool, pending, leaf_grads, ready) -> None:
+    """Add ``grad`` to what ``tensor`` has received so far in this backward pass.
+
+    ``owned`` says that nothing outside the engine holds ``grad``, so later gradients may
+    be added into it in place and a leaf may keep it as its ``.grad``.
+    """
+    node = tensor.grad_fn
+    if node is not None:
         if isinstance(grad, SparseGrad):
-            grad = grad.to_dense()
-        previous = node_grads.get(tensor.grad_fn)
-        node_grads[tensor.grad_fn] = grad if previous is None else previous + grad
-    elif tensor.requires_grad:
-        previous = leaf_grads.get(id(tensor))
-        leaf_grads[id(tensor)] = (tensor, grad if previous is None else _add(previous[1], grad))
+            grad, owned = grad.to_dense(), True
+        entry = pending.get(node)
+        if entry is None:
+            pending[node] = [grad, owned]
+            heapq.heappush(ready, (-node.sequence, node))
+        else:
+            _add_into(entry, grad)
+    elif tensor._requires_grad:
+        entry = leaf_grads.get(id(tensor))
+        if entry is None:
+            leaf_grads[id(tensor)] = [tensor, grad, owned]
+        else:
+            _add_into(entry, grad)
+
+
+def _add_into(entry: list, grad) -> None:
+    """``entry[-2] += grad`` for an entry ``[..., gradient, owned]``: in place when owned."""
+    total, owned = entry[-2], entry[-1]
+    if owned and not isinstance(total, SparseGrad) and not isinstance(grad, SparseGrad):
+        total += grad
+    else:
+        entry[-2] = _add(total, grad)
+        entry[-1] = True
 
 
 def _add(a, b):
-    """Sum of two gradients, dense or row-sparse."""
+    """Sum of two gradients, dense or row-sparse (a new object: neither input changes)."""
     if isinstance(a, SparseGrad) and isinstance(b, SparseGrad):
         return a.concat(b)
     if isinstance(a, SparseGrad):
@@ -154,33 +174,39 @@ def _add(a, b):
 
 def _checked(node, index, tensor, grad):
     """``grad`` as an array of ``tensor``'s shape and dtype, or torch's shape error."""
-    if tuple(grad.shape) != tensor.shape:
+    data = tensor.data
+    if grad.shape != data.shape:
         raise RuntimeError(
-            BAD_GRAD_SHAPE.format(node.name(), index, list(grad.shape), list(tensor.shape))
+            BAD_GRAD_SHAPE.format(node.name(), index, list(grad.shape), list(data.shape))
         )
-    if isinstance(grad, SparseGrad):
-        return grad
-    grad = node.backend.ensure_array(grad)
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)
+    if type(grad) is not type(data):  # a NumPy scalar from a reduction, or sparse
+        if isinstance(grad, SparseGrad):
+            return grad
+        grad = node.backend.ensure_array(grad)
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
     return grad
 
 
-def _accumulate(tensor, grad) -> None:
-    """``tensor.grad += grad``, in place when a dense grad already exists."""
+def _accumulate(tensor, grad, owned: bool) -> None:
+    """``tensor.grad += grad``, in place when a dense grad already exists.
+
+    A first dense gradient is kept as it is when the engine ``owned`` it, else copied (it
+    may be a view of, or the same array as, a gradient that went elsewhere).
+    """
     from .tensor import Tensor
 
-    current = tensor.grad
+    current = tensor._grad
     if current is None:
         if isinstance(grad, SparseGrad):
-            tensor.grad = grad
+            tensor._grad = grad
         else:
-            tensor.grad = Tensor._make(grad.copy(), tensor.device, False)
+            tensor._grad = Tensor._make(grad if owned else grad.copy(), tensor._device)
     elif isinstance(current, SparseGrad):
-        tensor.grad = (
+        tensor._grad = (
             current.concat(grad)
             if isinstance(grad, SparseGrad)
-            else Tensor._make(_add(grad, current), tensor.device, False)
+            else Tensor._make(_add(grad, current), tensor._device)
         )
     elif isinstance(grad, SparseGrad):
         grad.add_to(current.data)
@@ -199,7 +225,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None) -> None
         found = run_backward(tensors, grads, bool(retain_graph), capture=inputs)
         for tensor, grad in zip(inputs, found):
             if grad is not None:
-                _accumulate(tensor, grad)
+                _accumulate(tensor, grad, owned=False)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bool = False):

@@ -10,9 +10,10 @@ are and get no gradient.
 
 from __future__ import annotations
 
+import itertools
+
 from ..backends import as_dtype
-from . import anomaly
-from .grad_mode import is_grad_enabled
+from . import anomaly, grad_mode
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports the ops, which
 # import this module, so the import cannot go the other way at load time).
@@ -40,11 +41,19 @@ class Function:
     """Base class of every op. Subclasses define static ``forward`` and ``backward``."""
 
     out_device = None  # an op whose output lives on another device sets this in forward
+    # True when backward always returns new arrays that nothing else holds: the engine may
+    # then keep such an array as a leaf's ``.grad`` instead of copying it.
+    fresh_grads = False
+
+    # Defaults that most nodes keep: reading a class attribute costs nothing per op.
+    saved: tuple | None = ()  # what forward saved; None once backward has freed it
+    _versions: tuple = ()  # (counter, version then, input index or -1, position in saved)
+    _retained = None  # a weak reference to the output, set by Tensor.retain_grad()
 
     # set on each node (the ctx) by apply()
-    inputs: tuple
+    inputs: list  # the input tensors, None for the other arguments
     needs_grad: tuple
-    saved: tuple
+    sequence: int
     backend: object
     xp: object
 
@@ -59,14 +68,15 @@ class Function:
     @classmethod
     def apply(cls, *args, **options):
         """Run the op on tensors (and plain values); record it when grad is needed."""
-        device = None
+        ctx = object.__new__(cls)
+        device = first = None
         raw, needs_grad, inputs = [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
-                if device is None:
-                    device = arg._device
-                elif arg._device is not device and arg._device != device:
-                    raise RuntimeError(DEVICE_MISMATCH.format(device, arg._device))
+                if arg._device is not device:  # devices are interned: usually the same object
+                    if device is not None and arg._device != device:
+                        raise RuntimeError(DEVICE_MISMATCH.format(device, arg._device))
+                    device, first = arg._device, arg.data
                 raw.append(arg.data)
                 needs_grad.append(arg._requires_grad)
                 inputs.append(arg)
@@ -76,24 +86,26 @@ class Function:
                 inputs.append(None)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply() needs at least one tinyoptim.Tensor argument")
-        requires_grad = True in needs_grad and is_grad_enabled()
 
-        ctx = object.__new__(cls)
         ctx.backend = backend = device.backend
         ctx.xp = backend.xp
-        ctx.saved = ()
-        ctx.needs_grad = tuple(needs_grad)
+        ctx.needs_grad = needs_grad = tuple(needs_grad)
         out = cls.forward(ctx, *raw, **options)
         if ctx.out_device is not None:  # set by ops that move data (ToCopy)
             device = ctx.out_device
-        result = Tensor._make(device.backend.ensure_array(out), device, requires_grad)
-        if requires_grad:
-            ctx.inputs = inputs
-            ctx._versions = _saved_versions(ctx, args, result) if ctx.saved else ()
-            ctx._retained = None
-            if anomaly.is_anomaly_enabled():
-                ctx._created_at = anomaly.creation_site()
-            result.grad_fn = ctx
+            backend = device.backend
+        if type(out) is not type(first):  # a NumPy scalar from a reduction, say
+            out = backend.ensure_array(out)
+        if not (True in needs_grad and grad_mode.current.enabled):
+            return Tensor._make(out, device)
+        result = Tensor._make(out, device, True)
+        ctx.inputs = inputs
+        ctx.sequence = next(_sequence)
+        if ctx.saved:
+            ctx._versions = _saved_versions(ctx.saved, inputs, raw, result)
+        if anomaly.is_anomaly_enabled():
+            ctx._created_at = anomaly.creation_site()
+        result.grad_fn = ctx
         return result
 
     # -- used by forward -------------------------------------------------------------
@@ -110,45 +122,50 @@ class Function:
         return f"{cls.__name__}Backward0"
 
     def parents(self):
-        """The nodes that produced this node's inputs."""
+        """The nodes that produced this node's inputs (to walk the graph)."""
         return [t.grad_fn for t, need in zip(self.inputs, self.needs_grad) if need and t.grad_fn]
 
     def check_saved(self) -> None:
         """Raise torch's errors if saved values were freed or modified in place since."""
         if self.saved is None:
             raise RuntimeError(FREED_GRAPH)
-        for counter, then, what, dtype, shape in self._versions:
+        for counter, then, index, position in self._versions:
             if counter.value != then:
+                array = self.saved[position]
                 raise RuntimeError(
                     MODIFIED_INPLACE.format(
-                        dtype=as_dtype(dtype),
-                        shape=list(shape),
-                        what=what,
+                        dtype=as_dtype(array.dtype),
+                        shape=list(array.shape),
+                        what="output 0" if index < 0 else f"input {index}",
                         op=self.name(),
                         now=counter.value,
                         then=then,
                     )
                 )
 
-    def release(self) -> None:
-        """Free the saved arrays once backward has used them."""
-        if self.saved:
-            self.saved = None
-
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
 
 
-def _saved_versions(ctx, args, result) -> list:
-    """The version counters of the tensors whose data forward saved, and their versions now."""
+# Numbers nodes in the order they are made. A node is always made after the nodes of its
+# inputs, so walking nodes from the highest number down is a topological order.
+_sequence = itertools.count()
+
+
+def _saved_versions(saved, inputs, raw, result) -> tuple:
+    """For each saved array that is an input's or the output's data: its version counter,
+    the version now, which input it is (-1 for the output) and its position in ``saved``."""
     found = []
-    for array in ctx.saved:
-        if array is result.data:
-            found.append((result._version_counter, 0, "output 0", array.dtype, array.shape))
+    for position, array in enumerate(saved):
+        if array is None:  # ops save None for what a gradient that is not needed would use
             continue
-        for i, arg in enumerate(args):
-            if isinstance(arg, Tensor) and arg.data is array:
-                counter = arg._version_counter
-                found.append((counter, counter.value, f"input {i}", array.dtype, array.shape))
+        if array is result.data:
+            found.append((result._version_counter, 0, -1, position))
+            continue
+        for index, value in enumerate(raw):  # raw[i] is inputs[i].data for a tensor
+            if value is array:
+                if inputs[index] is not None:
+                    counter = inputs[index]._version_counter
+                    found.append((counter, counter.value, index, position))
                 break
-    return found
+    return tuple(found)

@@ -9,16 +9,24 @@ from __future__ import annotations
 import functools
 import threading
 
-_local = threading.local()
+
+class _Mode(threading.local):
+    """Each thread's grad mode; the class attribute is the default every thread starts with."""
+
+    enabled = True
+
+
+# Read on every op: a plain attribute (a getattr with a default that misses costs ~1 us).
+current = _Mode()
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph that ``backward`` walks."""
-    return getattr(_local, "enabled", True)
+    return current.enabled
 
 
-def _set(mode: bool) -> None:
-    _local.enabled = bool(mode)
+def _set(enabled: bool) -> None:
+    current.enabled = bool(enabled)
 
 
 class _GradMode:

@@ -30,7 +30,8 @@ def _records(t, *others) -> bool:
 
 def apply(t, fn, *others, **options):
     """``t = fn(t, *others)`` written into ``t``'s own array."""
-    from .tensor import Tensor, _operand
+    from .tensor import Tensor
+    from .tensor_ops import _operand
 
     _check_leaf(t)
     others = tuple(_operand(o, t) for o in others)

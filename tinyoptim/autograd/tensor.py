@@ -2,22 +2,20 @@
 
 A tensor holds ``data`` (an array of its device's backend: NumPy, CuPy or strict),
 ``requires_grad``, ``grad``, ``grad_fn`` (the graph node that made it) and a version
-counter that in-place ops bump. It does no arithmetic itself: each differentiable method
-is one line that applies an op from ``autograd/ops/``, so a search for ``def exp`` lands
-here and the math is one jump away.
+counter that in-place ops bump. It does no arithmetic itself: its differentiable methods
+(``tensor_ops.py``, which it inherits) are one line each, applying an op from
+``autograd/ops/``.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections import namedtuple
 
 from ..backends import as_dtype, get_backend, resolve
-from . import engine, function, inplace
+from . import engine, function, tensor_ops
 from .ops import elementwise as ew
-from .ops import index, linalg, reduce, shape, softmax
-
-MinMax = namedtuple("MinMax", ["values", "indices"])
+from .tensor_ops import TensorOps
+from .tensor_ops import _operand as _operand  # for autograd.functional
 
 NUMPY_REQUIRES_GRAD = (
     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
@@ -39,21 +37,22 @@ class _Version:
         self.value = 0
 
 
-class Tensor:
+class Tensor(TensorOps):
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
     __slots__ = (
         "data",
         "grad_fn",
-        "_grad",
         "_requires_grad",
         "_device",
-        "_version_counter",
-        "_retains_grad",
+        "_counter",
         "__weakref__",
         "__dict__",
     )
     __array_priority__ = 1000  # so that ndarray + Tensor calls Tensor.__radd__
+    # Most tensors (every op's output) never get a grad: these defaults cost nothing to make.
+    _grad = None
+    _retains_grad = False
 
     @classmethod
     def _make(cls, data, device, requires_grad: bool = False) -> Tensor:
@@ -61,21 +60,30 @@ class Tensor:
         t = object.__new__(cls)
         t.data = data
         t.grad_fn = None
-        t._grad = None
         t._requires_grad = requires_grad
         t._device = device
-        t._version_counter = _Version()
-        t._retains_grad = False
+        t._counter = None
         return t
 
     def __init__(self, data, *, device=None, dtype=None, requires_grad: bool = False):
         from .factories import tensor
 
         made = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        for name in ("data", "grad_fn", "_grad", "_requires_grad", "_device"):
+        for name in ("data", "grad_fn", "_requires_grad", "_device"):
             setattr(self, name, getattr(made, name))
-        self._version_counter = _Version()
-        self._retains_grad = False
+        self._counter = None
+
+    @property
+    def _version_counter(self) -> _Version:
+        """The version counter, made when first needed (most tensors never need one)."""
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = _Version()
+        return counter
+
+    @_version_counter.setter
+    def _version_counter(self, counter: _Version) -> None:
+        self._counter = counter
 
     # -- attributes ----------------------------------------------------------------
 
@@ -211,6 +219,22 @@ class Tensor:
     def tolist(self):
         return self.backend.to_host(self.data).tolist()
 
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
     def __array__(self, dtype=None, copy=None):
         if self._device.type != "cpu":
             raise TypeError(
@@ -260,308 +284,6 @@ class Tensor:
     def clone(self) -> Tensor:
         return ew.Clone.apply(self)
 
-    # -- elementwise math ----------------------------------------------------------------
-
-    def __add__(self, other):
-        return ew.Add.apply(self, _operand(other, self))
-
-    def __radd__(self, other):
-        return ew.Add.apply(_operand(other, self), self)
-
-    def __sub__(self, other):
-        return ew.Sub.apply(self, _operand(other, self))
-
-    def __rsub__(self, other):
-        return ew.Sub.apply(_operand(other, self), self)
-
-    def __mul__(self, other):
-        return ew.Mul.apply(self, _operand(other, self))
-
-    def __rmul__(self, other):
-        return ew.Mul.apply(_operand(other, self), self)
-
-    def __truediv__(self, other):
-        return ew.Div.apply(self, _operand(other, self))
-
-    def __rtruediv__(self, other):
-        return ew.Div.apply(_operand(other, self), self)
-
-    def __pow__(self, other):
-        return ew.Pow.apply(self, _operand(other, self))
-
-    def __rpow__(self, other):
-        return ew.Pow.apply(_operand(other, self), self)
-
-    def __matmul__(self, other):
-        return linalg.MatMul.apply(self, _operand(other, self))
-
-    def __rmatmul__(self, other):
-        return linalg.MatMul.apply(_operand(other, self), self)
-
-    def __neg__(self):
-        return ew.Neg.apply(self)
-
-    def __abs__(self):
-        return ew.Abs.apply(self)
-
-    def add(self, other, alpha=1):
-        return self + (other if alpha == 1 else other * alpha)
-
-    def sub(self, other, alpha=1):
-        return self - (other if alpha == 1 else other * alpha)
-
-    def mul(self, other):
-        return self * other
-
-    def div(self, other):
-        return self / other
-
-    def pow(self, exponent):
-        return self**exponent
-
-    def matmul(self, other):
-        return self @ other
-
-    def neg(self):
-        return ew.Neg.apply(self)
-
-    def abs(self):
-        return ew.Abs.apply(self)
-
-    def exp(self):
-        return ew.Exp.apply(self)
-
-    def log(self):
-        return ew.Log.apply(self)
-
-    def sqrt(self):
-        return ew.Sqrt.apply(self)
-
-    def sin(self):
-        return ew.Sin.apply(self)
-
-    def cos(self):
-        return ew.Cos.apply(self)
-
-    def tanh(self):
-        return ew.Tanh.apply(self)
-
-    def sigmoid(self):
-        return ew.Sigmoid.apply(self)
-
-    def relu(self):
-        return ew.Relu.apply(self)
-
-    def clamp(self, min=None, max=None):
-        return ew.Clamp.apply(self, min=min, max=max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return ew.Maximum.apply(self, _operand(other, self))
-
-    def minimum(self, other):
-        return ew.Minimum.apply(self, _operand(other, self))
-
-    def where(self, condition, other):
-        return ew.Where.apply(condition, self, _operand(other, self))
-
-    # -- comparisons: boolean tensors, no grad ----------------------------------------------
-
-    def _compare(self, other, name: str) -> Tensor:
-        other = _operand(other, self)
-        if isinstance(other, Tensor):
-            _same_device(self, other)
-            other = other.data
-        return Tensor._make(getattr(self.data, name)(other), self._device)
-
-    def __lt__(self, other):
-        return self._compare(other, "__lt__")
-
-    def __le__(self, other):
-        return self._compare(other, "__le__")
-
-    def __gt__(self, other):
-        return self._compare(other, "__gt__")
-
-    def __ge__(self, other):
-        return self._compare(other, "__ge__")
-
-    def __eq__(self, other):
-        return self._compare(other, "__eq__")
-
-    def __ne__(self, other):
-        return self._compare(other, "__ne__")
-
-    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
-    __hash__ = object.__hash__
-
-    def __invert__(self):
-        return Tensor._make(~self.data, self._device)
-
-    def __and__(self, other):
-        return self._compare(other, "__and__")
-
-    def __or__(self, other):
-        return self._compare(other, "__or__")
-
-    def __xor__(self, other):
-        return self._compare(other, "__xor__")
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.item())
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __index__(self) -> int:
-        if self.dtype.is_floating_point or self.data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
-
-    # -- reductions ----------------------------------------------------------------------
-
-    def sum(self, dim=None, keepdim: bool = False):
-        return reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim: bool = False):
-        return reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
-
-    def max(self, dim=None, keepdim: bool = False):
-        """The largest value, or with ``dim`` the (values, indices) along it."""
-        if isinstance(dim, Tensor):
-            return self.maximum(dim)
-        if dim is None:
-            return reduce.Amax.apply(self)
-        indices = self.argmax(dim, keepdim)
-        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
-
-    def min(self, dim=None, keepdim: bool = False):
-        """The smallest value, or with ``dim`` the (values, indices) along it."""
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
-        if dim is None:
-            return reduce.Amin.apply(self)
-        indices = self.argmin(dim, keepdim)
-        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
-
-    def amax(self, dim=None, keepdim: bool = False):
-        return reduce.Amax.apply(self, dim=dim, keepdim=keepdim)
-
-    def amin(self, dim=None, keepdim: bool = False):
-        return reduce.Amin.apply(self, dim=dim, keepdim=keepdim)
-
-    def argmax(self, dim=None, keepdim: bool = False) -> Tensor:
-        return Tensor._make(reduce.arg_extreme(self, "argmax", dim, keepdim), self._device)
-
-    def argmin(self, dim=None, keepdim: bool = False) -> Tensor:
-        return Tensor._make(reduce.arg_extreme(self, "argmin", dim, keepdim), self._device)
-
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-        correction = reduce.correction_of(unbiased, correction)
-        return reduce.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
-
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
-
-    def logsumexp(self, dim, keepdim: bool = False):
-        return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
-
-    def softmax(self, dim: int):
-        return softmax.Softmax.apply(self, dim=dim)
-
-    def log_softmax(self, dim: int):
-        return softmax.LogSoftmax.apply(self, dim=dim)
-
-    # -- shapes --------------------------------------------------------------------------
-
-    def reshape(self, *shape):
-        return shape_op_reshape(self, shape)
-
-    def view(self, *shape):
-        return shape_op_reshape(self, shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        return shape.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0: int, dim1: int):
-        return shape.Transpose.apply(self, dim0=dim0, dim1=dim1)
-
-    def permute(self, *dims):
-        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return shape.Permute.apply(self, dims=tuple(dims))
-
-    def squeeze(self, dim=None):
-        return shape.Squeeze.apply(self, dim=dim)
-
-    def unsqueeze(self, dim: int):
-        return shape.Unsqueeze.apply(self, dim=dim)
-
-    def expand(self, *sizes):
-        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-        return shape.Expand.apply(self, sizes=tuple(sizes))
-
-    def __getitem__(self, key):
-        return index.GetItem.apply(self, key=index.as_key(key, self))
-
-    def __setitem__(self, key, value) -> None:
-        inplace.setitem(self, key, value)
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __iter__(self):
-        if self.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
-
-    # -- in place (each bumps the version counter) ----------------------------------------
-
-    def zero_(self):
-        return inplace.fill(self, 0)
-
-    def fill_(self, value):
-        return inplace.fill(self, value)
-
-    def copy_(self, src):
-        return inplace.copy(self, src)
-
-    def add_(self, other, alpha=1):
-        return inplace.apply(self, ew.Add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return inplace.apply(self, ew.Sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return inplace.apply(self, ew.Mul, other)
-
-    def div_(self, other):
-        return inplace.apply(self, ew.Div, other)
-
-    def clamp_(self, min=None, max=None):
-        return inplace.apply(self, ew.Clamp, min=min, max=max)
-
-    clip_ = clamp_
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
     # -- printing (an explicit host crossing) ---------------------------------------------
 
     def __repr__(self) -> str:
@@ -570,33 +292,7 @@ class Tensor:
         return tensor_repr(self)
 
 
-function.Tensor = Tensor
-
-
-def shape_op_reshape(t: Tensor, shape_args) -> Tensor:
-    if len(shape_args) == 1 and isinstance(shape_args[0], (tuple, list)):
-        shape_args = shape_args[0]
-    return shape.Reshape.apply(t, shape=tuple(int(s) for s in shape_args))
-
-
-def _same_device(a: Tensor, b: Tensor) -> None:
-    if a._device != b._device:
-        from .function import DEVICE_MISMATCH
-
-        raise RuntimeError(DEVICE_MISMATCH.format(a._device, b._device))
-
-
-def _operand(other, like: Tensor):
-    """A Tensor or a Python scalar: host arrays become CPU tensors (never moved silently)."""
-    if isinstance(other, (Tensor, int, float, bool)):
-        return other
-    from .factories import tensor
-
-    if hasattr(other, "__array__") or isinstance(other, (list, tuple)):
-        return tensor(other, dtype=None, device="cpu")
-    if like.backend.is_array(other):
-        return Tensor._make(other, like._device)
-    raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
+function.Tensor = tensor_ops.Tensor = Tensor
 
 
 def _parse_to(t: Tensor, *args, **kwargs):

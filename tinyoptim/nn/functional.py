@@ -13,6 +13,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.ops import conv as conv_ops
 from ..autograd.ops import elementwise as ew
 from ..autograd.ops import embedding as embedding_ops
+from ..autograd.ops import linalg
 from ..autograd.ops import loss as loss_ops
 from ..autograd.ops import pool as pool_ops
 from ..autograd.tensor import Tensor
@@ -51,8 +52,12 @@ __all__ = [
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    r"""y = x W^T + b."""
-    out = input @ weight.T
+    r"""y = x W^T + b: one op for a matrix W and a bias of its row count (or none)."""
+    if weight.ndim == 2 and (
+        bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype)
+    ):
+        return linalg.Linear.apply(input, weight, bias)
+    out = input @ weight.T  # any other shapes: matmul's and broadcasting's rules
     return out if bias is None else out + bias
 
 

@@ -9,11 +9,11 @@ def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``: undo NumPy broadcasting in the backward pass.
 
     Leading axes that broadcasting added are summed away; axes where the input had size 1
-    are summed with ``keepdims``.
+    are summed with ``keepdims``. ``shape`` None means that nothing was broadcast.
     """
-    shape = tuple(shape)
-    if grad.shape == shape:
+    if shape is None or grad.shape == shape:
         return grad
+    shape = tuple(shape)
     extra = grad.ndim - len(shape)
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -45,9 +45,35 @@ def check_broadcast(*shapes) -> tuple:
     return out
 
 
+_PYTHON_SCALARS = (int, float, complex)  # bool is an int
+# The shapes broadcast_operands gives when neither gradient needs unbroadcast.
+NOT_BROADCAST = (None, None)
+
+
 def shape_of(value) -> tuple:
     """The shape of an array, or ``()`` for a Python scalar."""
-    return tuple(getattr(value, "shape", ()))
+    return () if isinstance(value, _PYTHON_SCALARS) else tuple(value.shape)
+
+
+def broadcast_operands(a, b, true_division: bool = False):
+    """``(a, b, (shape_a, shape_b))``: the operands of a binary elementwise op, promoted as
+    torch does (see ``promote``), and the shapes to ``unbroadcast`` their gradients to,
+    checked to broadcast (None where the gradient has the operand's shape already).
+
+    At least one operand is an array; the other may be a Python scalar.
+    """
+    a_scalar, b_scalar = isinstance(a, _PYTHON_SCALARS), isinstance(b, _PYTHON_SCALARS)
+    # promote can change something only for an integer or bool array: test that cheaply.
+    integral = (b_scalar and a.dtype.kind in "iub") or (a_scalar and b.dtype.kind in "iub")
+    if true_division or integral:
+        a, b = promote(a, b, true_division)
+    if a_scalar or b_scalar:  # a scalar always broadcasts, and gets no gradient
+        return a, b, NOT_BROADCAST
+    shape_a, shape_b = a.shape, b.shape
+    if shape_a == shape_b:
+        return a, b, NOT_BROADCAST
+    check_broadcast(shape_a, shape_b)
+    return a, b, (shape_a, shape_b)
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
@@ -94,5 +120,7 @@ def promote(a, b, true_division: bool = False):
 
 
 def _is_integral(value) -> bool:
+    if isinstance(value, _PYTHON_SCALARS):
+        return False
     dtype = getattr(value, "dtype", None)
     return dtype is not None and dtype.kind in "iub"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
-from ._util import check_broadcast, promote, shape_of, unbroadcast
+from ._util import broadcast_operands, check_broadcast, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -18,9 +18,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
-        ctx.shapes = shape_of(a), shape_of(b)
-        check_broadcast(*ctx.shapes)
+        a, b, ctx.shapes = broadcast_operands(a, b)
         return a + b
 
     @staticmethod
@@ -36,9 +34,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
-        ctx.shapes = shape_of(a), shape_of(b)
-        check_broadcast(*ctx.shapes)
+        a, b, ctx.shapes = broadcast_operands(a, b)
         return a - b
 
     @staticmethod
@@ -54,16 +50,17 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
-        check_broadcast(shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        a, b, ctx.shapes = broadcast_operands(a, b)
+        # Each operand is needed only for the other's gradient (torch saves no more).
+        ctx.save_for_backward(a if ctx.needs_grad[1] else None, b if ctx.needs_grad[0] else None)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        grad_a = unbroadcast(grad * b, shape_of(a)) if ctx.needs_grad[0] else None
-        grad_b = unbroadcast(grad * a, shape_of(b)) if ctx.needs_grad[1] else None
+        a_shape, b_shape = ctx.shapes
+        grad_a = unbroadcast(grad * b, a_shape) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(grad * a, b_shape) if ctx.needs_grad[1] else None
         return grad_a, grad_b
 
 
@@ -72,16 +69,16 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b, true_division=True)
-        check_broadcast(shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        a, b, ctx.shapes = broadcast_operands(a, b, true_division=True)
+        ctx.save_for_backward(a if ctx.needs_grad[1] else None, b)
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        grad_a = unbroadcast(grad / b, shape_of(a)) if ctx.needs_grad[0] else None
-        grad_b = unbroadcast(-grad * a / (b * b), shape_of(b)) if ctx.needs_grad[1] else None
+        a_shape, b_shape = ctx.shapes
+        grad_a = unbroadcast(grad / b, a_shape) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(-grad * a / (b * b), b_shape) if ctx.needs_grad[1] else None
         return grad_a, grad_b
 
 
@@ -90,8 +87,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
-        check_broadcast(shape_of(a), shape_of(b))
+        a, b, ctx.shapes = broadcast_operands(a, b)
         if isinstance(b, int) and b < 0 and getattr(a, "dtype", None) is not None:
             if a.dtype.kind in "iu":
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -108,10 +104,10 @@ class Pow(Function):
             if not hasattr(b, "shape") and b == 0:
                 grad_a = xp.zeros_like(grad * a)  # torch: d(a^0)/da = 0, even at a = 0
             else:
-                grad_a = unbroadcast(grad * b * a ** (b - 1), shape_of(a))
+                grad_a = unbroadcast(grad * b * a ** (b - 1), ctx.shapes[0])
         if ctx.needs_grad[1]:
             log_a = xp.log(xp.where(a == 0, 1, a)) if hasattr(a, "shape") else math.log(a or 1)
-            grad_b = unbroadcast(grad * out * log_a, shape_of(b))
+            grad_b = unbroadcast(grad * out * log_a, ctx.shapes[1])
         return grad_a, grad_b
 
 

@@ -1,0 +1,337 @@
+"""The methods of ``Tensor`` that apply ops, one line each: arithmetic and math functions,
+comparisons, reductions, shapes, indexing and the in-place forms.
+
+``Tensor`` (in ``tensor.py``) inherits them from ``TensorOps``; each is written out so that
+a search for ``def exp`` lands on it, and the math is one jump away in ``autograd/ops/``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from . import inplace
+from .function import DEVICE_MISMATCH
+from .ops import elementwise as ew
+from .ops import index, linalg, reduce, shape, softmax
+
+# The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
+# Tensor's base class, so the import cannot go the other way at load time).
+Tensor = None
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+class TensorOps:
+    """The op methods of ``Tensor``, which inherits them (no state of its own)."""
+
+    __slots__ = ()
+
+    # -- elementwise math ----------------------------------------------------------------
+
+    def __add__(self, other):
+        return ew.Add.apply(self, _operand(other, self))
+
+    def __radd__(self, other):
+        return ew.Add.apply(_operand(other, self), self)
+
+    def __sub__(self, other):
+        return ew.Sub.apply(self, _operand(other, self))
+
+    def __rsub__(self, other):
+        return ew.Sub.apply(_operand(other, self), self)
+
+    def __mul__(self, other):
+        return ew.Mul.apply(self, _operand(other, self))
+
+    def __rmul__(self, other):
+        return ew.Mul.apply(_operand(other, self), self)
+
+    def __truediv__(self, other):
+        return ew.Div.apply(self, _operand(other, self))
+
+    def __rtruediv__(self, other):
+        return ew.Div.apply(_operand(other, self), self)
+
+    def __pow__(self, other):
+        return ew.Pow.apply(self, _operand(other, self))
+
+    def __rpow__(self, other):
+        return ew.Pow.apply(_operand(other, self), self)
+
+    def __matmul__(self, other):
+        return linalg.MatMul.apply(self, _operand(other, self))
+
+    def __rmatmul__(self, other):
+        return linalg.MatMul.apply(_operand(other, self), self)
+
+    def __neg__(self):
+        return ew.Neg.apply(self)
+
+    def __abs__(self):
+        return ew.Abs.apply(self)
+
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self**exponent
+
+    def matmul(self, other):
+        return self @ other
+
+    def neg(self):
+        return ew.Neg.apply(self)
+
+    def abs(self):
+        return ew.Abs.apply(self)
+
+    def exp(self):
+        return ew.Exp.apply(self)
+
+    def log(self):
+        return ew.Log.apply(self)
+
+    def sqrt(self):
+        return ew.Sqrt.apply(self)
+
+    def sin(self):
+        return ew.Sin.apply(self)
+
+    def cos(self):
+        return ew.Cos.apply(self)
+
+    def tanh(self):
+        return ew.Tanh.apply(self)
+
+    def sigmoid(self):
+        return ew.Sigmoid.apply(self)
+
+    def relu(self):
+        return ew.Relu.apply(self)
+
+    def clamp(self, min=None, max=None):
+        return ew.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return ew.Maximum.apply(self, _operand(other, self))
+
+    def minimum(self, other):
+        return ew.Minimum.apply(self, _operand(other, self))
+
+    def where(self, condition, other):
+        return ew.Where.apply(condition, self, _operand(other, self))
+
+    # -- comparisons: boolean tensors, no grad ----------------------------------------------
+
+    def _compare(self, other, name: str) -> Tensor:
+        other = _operand(other, self)
+        if isinstance(other, Tensor):
+            _same_device(self, other)
+            other = other.data
+        return Tensor._make(getattr(self.data, name)(other), self._device)
+
+    def __lt__(self, other):
+        return self._compare(other, "__lt__")
+
+    def __le__(self, other):
+        return self._compare(other, "__le__")
+
+    def __gt__(self, other):
+        return self._compare(other, "__gt__")
+
+    def __ge__(self, other):
+        return self._compare(other, "__ge__")
+
+    def __eq__(self, other):
+        return self._compare(other, "__eq__")
+
+    def __ne__(self, other):
+        return self._compare(other, "__ne__")
+
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+    __hash__ = object.__hash__
+
+    def __invert__(self):
+        return Tensor._make(~self.data, self._device)
+
+    def __and__(self, other):
+        return self._compare(other, "__and__")
+
+    def __or__(self, other):
+        return self._compare(other, "__or__")
+
+    def __xor__(self, other):
+        return self._compare(other, "__xor__")
+
+    # -- reductions ----------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim: bool = False):
+        return reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        return reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
+
+    def max(self, dim=None, keepdim: bool = False):
+        """The largest value, or with ``dim`` the (values, indices) along it."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return reduce.Amax.apply(self)
+        indices = self.argmax(dim, keepdim)
+        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
+
+    def min(self, dim=None, keepdim: bool = False):
+        """The smallest value, or with ``dim`` the (values, indices) along it."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return reduce.Amin.apply(self)
+        indices = self.argmin(dim, keepdim)
+        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
+
+    def amax(self, dim=None, keepdim: bool = False):
+        return reduce.Amax.apply(self, dim=dim, keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False):
+        return reduce.Amin.apply(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> Tensor:
+        return Tensor._make(reduce.arg_extreme(self, "argmax", dim, keepdim), self._device)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> Tensor:
+        return Tensor._make(reduce.arg_extreme(self, "argmin", dim, keepdim), self._device)
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        correction = reduce.correction_of(unbiased, correction)
+        return reduce.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+
+    def softmax(self, dim: int):
+        return softmax.Softmax.apply(self, dim=dim)
+
+    def log_softmax(self, dim: int):
+        return softmax.LogSoftmax.apply(self, dim=dim)
+
+    # -- shapes --------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        return _reshape(self, shape)
+
+    def view(self, *shape):
+        return _reshape(self, shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int):
+        return shape.Transpose.apply(self, dim0=dim0, dim1=dim1)
+
+    def permute(self, *dims):
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return shape.Permute.apply(self, dims=tuple(dims))
+
+    def squeeze(self, dim=None):
+        return shape.Squeeze.apply(self, dim=dim)
+
+    def unsqueeze(self, dim: int):
+        return shape.Unsqueeze.apply(self, dim=dim)
+
+    def expand(self, *sizes):
+        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        return shape.Expand.apply(self, sizes=tuple(sizes))
+
+    def __getitem__(self, key):
+        return index.GetItem.apply(self, key=index.as_key(key, self))
+
+    def __setitem__(self, key, value) -> None:
+        inplace.setitem(self, key, value)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    # -- in place (each bumps the version counter) ----------------------------------------
+
+    def zero_(self):
+        return inplace.fill(self, 0)
+
+    def fill_(self, value):
+        return inplace.fill(self, value)
+
+    def copy_(self, src):
+        return inplace.copy(self, src)
+
+    def add_(self, other, alpha=1):
+        return inplace.apply(self, ew.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return inplace.apply(self, ew.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return inplace.apply(self, ew.Mul, other)
+
+    def div_(self, other):
+        return inplace.apply(self, ew.Div, other)
+
+    def clamp_(self, min=None, max=None):
+        return inplace.apply(self, ew.Clamp, min=min, max=max)
+
+    clip_ = clamp_
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+
+def _reshape(t: Tensor, shape_args) -> Tensor:
+    if len(shape_args) == 1 and isinstance(shape_args[0], (tuple, list)):
+        shape_args = shape_args[0]
+    return shape.Reshape.apply(t, shape=tuple(int(s) for s in shape_args))
+
+
+def _same_device(a: Tensor, b: Tensor) -> None:
+    if a._device != b._device:
+        raise RuntimeError(DEVICE_MISMATCH.format(a._device, b._device))
+
+
+def _operand(other, like: Tensor):
+    """A Tensor or a Python scalar: host arrays become CPU tensors (never moved silently)."""
+    if isinstance(other, (Tensor, int, float, bool)):
+        return other
+    from .factories import tensor
+
+    if hasattr(other, "__array__") or isinstance(other, (list, tuple)):
+        return tensor(other, dtype=None, device="cpu")
+    if like.backend.is_array(other):
+        return Tensor._make(other, like._device)
+    raise TypeError(f"unsupported operand type for Tensor: {type(other).__name__}")
