@@ -11,11 +11,11 @@ float32 and both paths agree.
 
 A kernel does not take arrays but a ``PointerTable``: one row per block of at most
 ``BLOCK`` elements, holding where each operand's block starts and how long it is. So one
-call updates a whole bucket, however many parameters it has, and the blocks are shared
-among numba's threads (``prange``) whatever their sizes. Small tables take the serial
-build, which skips waking the threads. Both builds use NumPy's error model (a division by
-zero gives inf, as in NumPy); without it numba checks every division, which stops LLVM
-from vectorising the loops.
+call updates a whole bucket, however many parameters it has, and a large table's rows are
+shared among the worker threads (``workers.py``; the kernels release the GIL) whatever
+the parameters' sizes. Kernels use NumPy's error model (a division by zero gives inf, as
+in NumPy); without it numba checks every division, which stops LLVM from vectorising the
+loops.
 
 This module imports numba at load time; ``NumpyBackend.kernel`` imports it lazily and
 returns None when numba is missing, so the optimizers fall back to their NumPy kernels.
@@ -23,17 +23,15 @@ returns None when numba is missing, so the optimizers fall back to their NumPy k
 
 from __future__ import annotations
 
-import threading
-import types
-
 import numba
 import numpy
 from numba.core import types as nbtypes
 from numba.extending import intrinsic
 
+from .workers import WORKERS, run_split
+
 BLOCK = 1 << 14  # elements per table row: about 64 KiB per operand in float32
-PARALLEL_ELEMENTS = 1 << 16  # below this, waking numba's threads costs more than they save
-_parallel_lock = threading.Lock()  # numba's workqueue layer must not be entered twice
+PARALLEL_ELEMENTS = 1 << 17  # below this, handing rows to worker threads costs more than it saves
 
 
 class PointerTable:
@@ -62,7 +60,8 @@ class PointerTable:
         offset = numpy.arange(len(piece)) - numpy.repeat(numpy.cumsum(blocks) - blocks, blocks)
         offset *= BLOCK  # where each row starts in its piece, in elements
         self.rows = numpy.empty((len(piece), operands + 1), numpy.int64)
-        self.rows[:, :-1] = starts.reshape(len(pieces), operands)[piece] + offset[:, None] * itemsize
+        first = starts.reshape(len(pieces), operands)[piece]  # each row's piece's operands
+        self.rows[:, :-1] = first + offset[:, None] * itemsize
         self.rows[:, -1] = numpy.minimum(BLOCK, sizes[piece] - offset)
         self.pieces = pieces
         self.like = like[:0]  # tells the kernel the dtype
@@ -70,20 +69,14 @@ class PointerTable:
 
 
 class _Kernel:
-    """A kernel compiled twice, serial and parallel.
-
-    ``kernel(theta, grad, *states, *scalars)`` updates one piece; ``kernel.over(table,
-    scalars)`` every piece of a ``PointerTable`` in one call.
-    """
+    """A compiled kernel: ``kernel(theta, grad, *states, *scalars)`` updates one piece;
+    ``kernel.over(table, scalars)`` every piece of a ``PointerTable``, in one call or, for
+    a large table, one call per worker thread on its share of the rows."""
 
     def __init__(self, fn, arrays: int):
         self.__name__ = fn.__name__
         self.arrays = arrays  # how many operands a row holds
-        options = dict(cache=True, nogil=True, error_model="numpy")
-        self.parallel = numba.njit(parallel=True, **options)(fn)
-        twin = types.FunctionType(fn.__code__, fn.__globals__, f"{fn.__name__}_serial")
-        twin.__qualname__ = f"{fn.__qualname__}_serial"  # its own entry in numba's cache
-        self.serial = numba.njit(**options)(twin)
+        self.compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
 
     def supports(self, dtype) -> bool:
         """Whether arrays of ``dtype`` can be updated (numba has no float16 arithmetic)."""
@@ -94,13 +87,12 @@ class _Kernel:
         self.over(table, args[self.arrays :])
 
     def over(self, table: PointerTable, scalars) -> None:
-        if not table.size:
+        rows = table.rows
+        if table.size < PARALLEL_ELEMENTS or len(rows) < 2:
+            self.compiled(rows, table.like, *scalars)
             return
-        if table.size < PARALLEL_ELEMENTS or len(table.rows) == 1:
-            self.serial(table.rows, table.like, *scalars)
-            return
-        with _parallel_lock:
-            self.parallel(table.rows, table.like, *scalars)
+        shares = numpy.array_split(rows, min(WORKERS, len(rows)))
+        run_split(self.compiled, shares, table.like, *scalars)
 
 
 def _jit(arrays: int):
@@ -165,7 +157,7 @@ def adam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
          one_minus_weight, beta2, one_minus_beta2, amsgrad, bias_correction2_sqrt, eps,
          step_size):  # fmt: skip
     """optim.adam._multi_tensor_adam's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, m, v, v_max = _row5(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -185,7 +177,7 @@ def adam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
 @_jit(3)
 def sgd(rows, like, maximize, weight_decay, mu, one_minus_tau, nesterov, momentum, minus_lr):
     """optim.sgd._multi_tensor_sgd's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, buf = _row3(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -199,7 +191,7 @@ def sgd(rows, like, maximize, weight_decay, mu, one_minus_tau, nesterov, momentu
 @_jit(4)
 def adadelta(rows, like, maximize, weight_decay, rho, one_minus_rho, eps, minus_lr):
     """optim.adadelta._multi_tensor_adadelta's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, v, u = _row4(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -216,7 +208,7 @@ def adadelta(rows, like, maximize, weight_decay, rho, one_minus_rho, eps, minus_
 @_jit(3)
 def adagrad(rows, like, maximize, weight_decay, eps, minus_clr):
     """optim.adagrad._multi_tensor_adagrad's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, s = _row3(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -229,7 +221,7 @@ def adagrad(rows, like, maximize, weight_decay, eps, minus_clr):
 @_jit(4)
 def adamax(rows, like, maximize, weight_decay, weight, one_minus_weight, beta2, eps, minus_clr):
     """optim.adamax._multi_tensor_adamax's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, m, u = _row4(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -244,7 +236,7 @@ def adamax(rows, like, maximize, weight_decay, weight, one_minus_weight, beta2, 
 def rmsprop(rows, like, maximize, weight_decay, alpha, weight, one_minus_weight, centered,
             eps, with_momentum, momentum, minus_lr):  # fmt: skip
     """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, v, buf, g_avg = _row5(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -268,7 +260,7 @@ def nadam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction2, eps, grad_coef,
           momentum_coef):  # fmt: skip
     """optim.nadam._multi_tensor_nadam's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, m, v = _row4(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -289,7 +281,7 @@ def radam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction1, lr, adaptive,
           bias_correction2_sqrt, eps, rect):  # fmt: skip
     """optim.radam._multi_tensor_radam's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, m, v = _row4(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -309,7 +301,7 @@ def radam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
 @_jit(4)
 def rprop(rows, like, maximize, etaplus, etaminus, step_size_min, step_size_max, zero, one):
     """optim.rprop._multi_tensor_rprop's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, prev, step_size = _row4(rows, j, like)
         for i in range(theta.size):
             g = -grad[i] if maximize else grad[i]
@@ -344,7 +336,7 @@ def rprop(rows, like, maximize, etaplus, etaminus, step_size_min, step_size_max,
 @_jit(3)
 def asgd(rows, like, maximize, weight_decay, decay_factor, minus_eta, averaging, mu):
     """optim.asgd._multi_tensor_asgd's kernel, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad, ax = _row3(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
@@ -362,7 +354,7 @@ def asgd(rows, like, maximize, weight_decay, decay_factor, minus_eta, averaging,
 @_jit(2)
 def sgd_plain(rows, like, maximize, weight_decay, minus_lr):
     """optim.sgd._single_tensor_sgd without momentum, element by element."""
-    for j in numba.prange(len(rows)):
+    for j in range(len(rows)):
         theta, grad = _row2(rows, j, like)
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]

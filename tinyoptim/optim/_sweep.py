@@ -25,24 +25,11 @@ after checking that none of their arrays changed.
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from ..backends.workers import WORKERS, executor
 
 CHUNK_BYTES = 1 << 19  # per array: long enough to amortise each ufunc call's overhead,
 # short enough that the ~8 arrays a kernel touches stay in the L2/L3 caches between passes
 PARALLEL_ELEMENTS = 1 << 20  # below this, threads cost more than they save
-WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-_pool: list = []  # the CPU chunk thread pool (process-global, created on first use)
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    with _pool_lock:
-        if not _pool:
-            _pool.append(ThreadPoolExecutor(WORKERS, thread_name_prefix="tinyoptim-chunk"))
-    return _pool[0]
 
 
 def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> None:
@@ -82,7 +69,7 @@ def sweep(bucket, params, grads, keys, kernel, work: int = 2, fused=None) -> Non
         return
     share = (len(chunked) + workers - 1) // workers
     jobs = [
-        _executor().submit(_run, bucket, chunked[i * share : (i + 1) * share], kernel, work, i)
+        executor().submit(_run, bucket, chunked[i * share : (i + 1) * share], kernel, work, i)
         for i in range(workers)
     ]
     for job in jobs:
