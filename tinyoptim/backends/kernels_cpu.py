@@ -238,6 +238,16 @@ def rmsprop(rows, like, maximize, weight_decay, alpha, weight, one_minus_weight,
     """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element."""
     for j in range(len(rows)):
         theta, grad, v, buf, g_avg = _row5(rows, j, like)
+        if not (centered or with_momentum):
+            # The plain update, in a loop of its own: buf and g_avg then alias v, and a
+            # loop that might touch them could not be vectorised.
+            for i in range(theta.size):
+                x, g = theta[i], -grad[i] if maximize else grad[i]
+                if weight_decay != 0:
+                    g = g + x * weight_decay
+                v_i = v[i] = v[i] * alpha + (g * weight) * g
+                theta[i] = x + (g * minus_lr) / (numpy.sqrt(v_i) + eps)
+            continue
         for i in range(theta.size):
             x, g = theta[i], -grad[i] if maximize else grad[i]
             if weight_decay != 0:

@@ -93,14 +93,17 @@ class Adagrad(Optimizer):
                 weight_decay=group["weight_decay"],
                 maximize=group["maximize"],
             )
-            for p, g in zip(params, grads):  # row-sparse grads (weight_decay is 0 here)
-                if g.is_sparse:
-                    sparse_options = {k: v for k, v in options.items() if k != "weight_decay"}
-                    _sparse_adagrad(p, g, self._init_state(p), **sparse_options)
-            dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
-            if not dense:
+            if any(g.is_sparse for g in grads):  # row-sparse grads (weight_decay is 0 here)
+                sparse_options = {k: v for k, v in options.items() if k != "weight_decay"}
+                for p, g in zip(params, grads):
+                    if g.is_sparse:
+                        _sparse_adagrad(p, g, self._init_state(p), **sparse_options)
+                dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
+                if not dense:
+                    continue
+                params, grads = map(list, zip(*dense))  # new lists: no plan this step
+            elif not params:
                 continue
-            params, grads = map(list, zip(*dense))
             if group["foreach"] is False:
                 states = [self._init_state(p) for p in params]
                 _single_tensor_adagrad(params, grads, states, **options)

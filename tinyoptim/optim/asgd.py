@@ -200,8 +200,11 @@ def _multi_tensor_asgd(
             averaging,
             mu_value,
         )
-        chosen = [params[i] for i in positions]
-        chosen_grads = [grads[i] for i in positions]
+        if len(by_rate) == 1:  # the very lists given, so that their layout stays cached
+            chosen, chosen_grads = params, grads
+        else:
+            chosen = [params[i] for i in positions]
+            chosen_grads = [grads[i] for i in positions]
         sweep(bucket, chosen, chosen_grads, ("ax",), kernel, fused=("asgd", coefficients))
     following: dict = {}  # eta and mu after step t, shared by the parameters at step t
     for i, s in enumerate(scalars):
