@@ -1,7 +1,7 @@
 """A gradcheck tour: one tiny graph, the order backward visits it, and finite differences.
 
 It builds ``loss = sum(tanh(w * x + b))`` from three leaf tensors, prints the graph's
-nodes in the order ``backward`` runs them (each after every node that consumes its
+nodes in an order ``backward`` may run them (each after every node that consumes its
 output), compares the analytic gradients with central finite differences computed by
 hand, runs ``tinyoptim.autograd.gradcheck`` on the same function, and writes the graph
 as Graphviz DOT text to ``OUT/graph.dot``, with no dependency: render it with
@@ -25,11 +25,12 @@ def loss_fn(w, x, b):
 
 
 def backward_order(root: tinyoptim.Tensor) -> list:
-    """The graph nodes reachable from ``root.grad_fn``, in the order backward calls them.
+    """The graph nodes reachable from ``root.grad_fn``, each before the nodes that feed it.
 
     A post-order walk over ``node.parents()`` lists each node after the nodes that feed
-    it; backward runs that list in reverse, so a node runs once all its consumers have
-    sent their gradients.
+    it; reversed, a node comes once all its consumers have sent their gradients, which is
+    the rule backward follows. (The engine itself needs no walk: it runs the nodes that
+    have a gradient latest-made first, since a node is always made after its inputs'.)
     """
     order, seen, stack = [], set(), [(root.grad_fn, False)]
     while stack:
