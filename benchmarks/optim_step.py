@@ -1,6 +1,7 @@
 """One optimizer step, tinyoptim against torch 2.13 in the same run.
 
     python benchmarks/optim_step.py [--optimizers Adam SGD ...] [--shapes 1x10M 100x100]
+                                    [--numpy-only]
 
 Shapes are (number of tensors) x (elements each), float32, gradients fixed. tinyoptim's
 reference path (``foreach=False``) and default fast path (``foreach=None``) are timed
@@ -64,7 +65,14 @@ def main() -> None:
     parser.add_argument("--optimizers", nargs="*", default=list(OPTIMIZERS))
     parser.add_argument("--shapes", nargs="*", default=list(SHAPES))
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--numpy-only", action="store_true", help="time tinyoptim as if numba were missing"
+    )
     args = parser.parse_args()
+    if args.numpy_only:  # the NumPy kernels, chunked and threaded, as without [fast]
+        from tinyoptim.backends.numpy_backend import NumpyBackend
+
+        NumpyBackend.kernel = lambda self, name: None
     rows = []
     for shape in args.shapes:
         count, size = SHAPES[shape]
