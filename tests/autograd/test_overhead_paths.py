@@ -263,3 +263,13 @@ def test_version_counters_are_shared_once_made(device):
     assert x._version == alias._version == p._version == 1
     y = x * 2
     assert y._version == 0
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_a_gradient_reaching_a_tensor_three_times_is_summed_three_times(shape, device):
+    # The engine adds into sums it made itself; a 0-d sum must stay an array it can update.
+    x = tinyoptim.ones(shape, dtype=tinyoptim.float64, device=device, requires_grad=True)
+    (x + (x + x)).sum().backward()
+    y = x * 2.0
+    (y + (y + y)).sum().backward()
+    assert x.grad.tolist() == ([9.0] * 3 if shape else 9.0)

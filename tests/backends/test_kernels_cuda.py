@@ -335,7 +335,7 @@ def test_every_numba_kernel_has_an_update_with_its_arguments():
     assert set(UPDATES) == set(kernels_cpu.KERNELS)
     for name, update in UPDATES.items():
         kernel = kernels_cpu.KERNELS[name]
-        names = list(inspect.signature(kernel.serial.py_func).parameters)
+        names = list(inspect.signature(kernel.compiled.py_func).parameters)
         assert names[-len(update.scalars) :] == [n for _, n in update.scalars], name
         assert getattr(kernel, "arrays", len(update.arrays)) == len(update.arrays), name
 

@@ -169,6 +169,10 @@ def _add(a, b):
         out = a.copy()
         b.add_to(out)
         return out
+    if a.ndim == 0:  # NumPy's 0-d a + b is a scalar, which a later += could not update
+        out = a.copy()
+        out += b
+        return out
     return a + b
 
 
