@@ -1,16 +1,40 @@
-r"""2-d convolution by im2col and one matrix product per group.
+r"""2-d convolution as one matrix product per group (im2col), and its adjoint (col2im).
 
 Every output pixel of ``conv2d`` is a dot product between a kernel and the input patch
-under it. ``windows`` lays those patches out as a strided view, shape
-(N, C, OH, OW, kH, kW), without copying; a reshape turns the view into the "column"
-matrix and the convolution into a batched GEMM:
+under it:
 
 .. math::
     y_{n,o,h,w} = \sum_{c,i,j} W_{o,c,i,j} \, x_{n,c,\,h s_h + i d_h - p_h,\,w s_w + j d_w - p_w}
 
-Backward is two more products: dW = cols^T dy and dcols = dy W, and ``col2im`` adds each
-kernel position's slice of dcols back into the (padded) input gradient: a loop over the
-kH·kW kernel positions, never over pixels. The pooling ops (``pool.py``) share the helpers.
+**im2col.** For each kernel position (i, j), a "tap", the pixels it reads for every output
+form a strided slice of the input. ``im2col`` copies the taps of an (A, B, H, W) array into
+
+    cols (A, kH, kW, B, OH, OW),   cols[a, i, j, b, oh, ow] = x[a, b, oh s_h + i d_h - p_h, ...]
+
+a few strided copies per kernel position, never a loop over pixels. Taps are clipped to
+the input, so the padding is never built as an array; the cells that would read it keep a
+fill value (0 for convolution and average pooling, -inf for max pooling). ``col2im`` is the
+adjoint: it adds every tap back where it was read.
+
+NumPy pays for every contiguous run a strided operation walks, and a strided add costs
+about three times a strided copy, so both helpers arrange for long runs: at stride 1 along
+the height, ``im2col`` first shifts the input along the width once per kernel column, after
+which every tap is a block of whole rows; ``col2im`` adds the kernel rows into one stripe per
+kernel column (whole rows again), then shifts each stripe by a copy and sums them.
+
+**Convolution.** The input is seen as (C, N, H, W), so the columns reshape for free into a
+(C·kH·kW) × (N·OH·OW) matrix, or (groups, C/g·kH·kW, N·OH·OW), whose rows are ordered like
+the weight's (C/g, kH, kW) axes. Each product is one GEMM per group on contiguous operands:
+
+    y_g = W_g cols_g,   dW_g = dy_g cols_g^T,   dx = col2im(W_g^T dy_g),
+
+with dy the (O, N·OH·OW) transposed copy of the upstream gradient, and y copied once from
+(O, N·OH·OW) to (N, O, OH, OW). Like torch, the op saves its input, not the columns (kH·kW
+times larger), and rebuilds them in backward; W_g^T dy_g is formed one kernel row at a time
+into one reused buffer, so the full column-sized gradient never exists either.
+
+The pooling ops (``pool.py``) use the same helpers with the input seen as (1, N·C, H, W), so
+that ``cols[0, i, j]`` is one contiguous (N, C, OH, OW) block per tap.
 """
 
 from __future__ import annotations
@@ -42,56 +66,127 @@ def out_size(length: int, kernel: int, stride: int, pad: int, dilation: int, cei
     return span // stride + 1
 
 
-def windows(xp, padded, kernel, stride, dilation, out_hw):
-    """The strided view (N, C, OH, OW, kH, kW) of every patch of a padded (N, C, H, W) array."""
-    n, c = padded.shape[:2]
-    s_n, s_c, s_h, s_w = padded.strides
-    return xp.lib.stride_tricks.as_strided(
-        padded,
-        shape=(n, c, out_hw[0], out_hw[1], kernel[0], kernel[1]),
-        strides=(
-            s_n,
-            s_c,
-            s_h * stride[0],
-            s_w * stride[1],
-            s_h * dilation[0],
-            s_w * dilation[1],
-        ),
+def axis_taps(kernel: int, stride: int, pad: int, dilation: int, length: int, out: int) -> list:
+    """Along one axis, per kernel offset: (input slice, output slice), or None.
+
+    Output ``o`` reads input ``o * stride + offset * dilation - pad``. The slices keep the
+    outputs for which that index lies inside the input; None means that the offset reads
+    padding for every output.
+    """
+    taps = []
+    for offset in range(kernel):
+        shift = offset * dilation - pad
+        first = max(0, -(shift // stride))  # the first o with o * stride + shift >= 0
+        stop = min(out, (length - 1 - shift) // stride + 1)
+        if first >= stop:
+            taps.append(None)
+            continue
+        start = first * stride + shift
+        taps.append(
+            (slice(start, start + (stop - first - 1) * stride + 1, stride), slice(first, stop))
+        )
+    return taps
+
+
+def im2col(xp, x, kernel, stride, padding, dilation, out_hw, fill=0.0):
+    """cols (A, kH, kW, B, OH, OW) of an (A, B, H, W) array: the input under each kernel
+    position for every output pixel; ``fill`` where the position lies on the padding.
+
+    Each tap is one strided copy whose runs are rows of OW pixels. At stride 1 along the
+    height, the input is first shifted along the width once per kernel column, into a
+    stripe (A, B, H + 2 pad, OW) padded above and below; every tap is then a block of
+    whole stripe rows, one long run per image.
+    """
+    a, b, h, w = x.shape
+    (kh, kw), (oh, ow) = kernel, out_hw
+    columns = axis_taps(kw, stride[1], padding[1], dilation[1], w, ow)
+    if stride[0] == 1:
+        pad = padding[0]
+        shape = (kw, a, b, h + 2 * pad, ow)
+        inside = pad == 0 and all(c is not None and c[1] == slice(0, ow) for c in columns)
+        stripes = xp.empty(shape, x.dtype) if inside else xp.full(shape, fill, x.dtype)
+        for j, column in enumerate(columns):
+            if column is not None:
+                stripes[j][:, :, pad : pad + h, column[1]] = x[:, :, :, column[0]]
+        cols = xp.empty((a, kh, kw, b, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            top = i * dilation[0]
+            for j in range(kw):
+                cols[:, i, j] = stripes[j][:, :, top : top + oh]
+        return cols
+    rows = axis_taps(kh, stride[0], padding[0], dilation[0], h, oh)
+    shape = (a, kh, kw, b, oh, ow)
+    inside = all(
+        tap is not None and tap[1] == slice(0, out)
+        for taps, out in ((rows, oh), (columns, ow))
+        for tap in taps
     )
+    cols = xp.empty(shape, dtype=x.dtype) if inside else xp.full(shape, fill, dtype=x.dtype)
+    for i, row in enumerate(rows):
+        for j, column in enumerate(columns):
+            if row is not None and column is not None:
+                cols[:, i, j, :, row[1], column[1]] = x[:, :, row[0], column[0]]
+    return cols
 
 
-def pad2d(xp, x, pad, extra=(0, 0), value=0.0):
-    """``x`` (N, C, H, W) padded by ``pad`` each side (and ``extra`` at the end), contiguous."""
-    if pad == (0, 0) and extra == (0, 0):
-        return xp.ascontiguousarray(x)
-    widths = ((0, 0), (0, 0), (pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
-    return xp.pad(x, widths, mode="constant", constant_values=value)
+def col2im(xp, kernel_row, x_shape, dtype, kernel, stride, padding, dilation, out_hw):
+    """The adjoint of ``im2col``: the (A, B, H, W) sum of the kernel taps, each put back
+    where ``im2col`` read it; what fell on the padding is dropped.
+
+    ``kernel_row(i)`` returns the taps of kernel row i, (A, kW, B, OH, OW): one row of a
+    cols array at a time, so that the whole array never has to exist. When windows do not
+    overlap, the taps write disjoint cells and are copied straight into the result.
+    Otherwise the sum runs in two passes, because NumPy adds short strided runs slowly:
+    per kernel column j, the kernel rows are added into a stripe (A, B, H, OW) whole rows
+    at a time (one long run per image at stride 1); then each stripe is shifted along the
+    width by a copy into a plane of its own, and the kW planes are summed.
+    """
+    a, b, h, w = x_shape
+    (kh, kw), (oh, ow) = kernel, out_hw
+    rows = axis_taps(kh, stride[0], padding[0], dilation[0], h, oh)
+    columns = axis_taps(kw, stride[1], padding[1], dilation[1], w, ow)
+    inside = [(i, row) for i, row in enumerate(rows) if row is not None]
+    if all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation)):  # no overlap
+        covered = all(_reach(taps) == length for taps, length in ((rows, h), (columns, w)))
+        result = (xp.empty if covered else xp.zeros)(x_shape, dtype=dtype)
+        for i, row in inside:
+            taps = kernel_row(i)
+            for j, column in enumerate(columns):
+                if column is not None:
+                    result[:, :, row[0], column[0]] = taps[:, j, :, row[1], column[1]]
+        return result
+    stripes = xp.zeros((kw, a, b, h, ow), dtype=dtype)
+    for i, row in inside:
+        taps = kernel_row(i)
+        for j in range(kw):
+            stripe = stripes[j][:, :, row[0]]
+            stripe += taps[:, j, :, row[1]]
+    planes = xp.zeros((kw,) + tuple(x_shape), dtype=dtype)
+    for j, column in enumerate(columns):
+        if column is not None:
+            planes[j][:, :, :, column[0]] = stripes[j][:, :, :, column[1]]
+    del stripes
+    return planes.sum(axis=0)
 
 
-def col2im(xp, cols, padded_shape, kernel, stride, dilation):
-    """The adjoint of ``windows``: add each patch (N, C, OH, OW, kH, kW) back where it came from."""
-    out = xp.zeros(padded_shape, dtype=cols.dtype)
-    oh, ow = cols.shape[2:4]
-    for i in range(kernel[0]):
-        top = i * dilation[0]
-        rows = slice(top, top + stride[0] * (oh - 1) + 1, stride[0])
-        for j in range(kernel[1]):
-            left = j * dilation[1]
-            columns = slice(left, left + stride[1] * (ow - 1) + 1, stride[1])
-            out[:, :, rows, columns] += cols[:, :, :, :, i, j]
-    return out
+def _reach(taps) -> int:
+    """How many input cells along an axis the taps read, counting repeats."""
+    return sum(len(range(tap[0].start, tap[0].stop, tap[0].step)) for tap in taps if tap)
 
 
-def crop(padded, pad, shape):
-    """The (N, C, H, W) interior of a padded array."""
-    return padded[:, :, pad[0] : pad[0] + shape[2], pad[1] : pad[1] + shape[3]]
+def _columns(xp, x, kernel, stride, padding, dilation, out_hw, groups):
+    """im2col of x (N, C, H, W) as (groups, C/g·kH·kW, N·OH·OW), a free reshape."""
+    n, c = x.shape[:2]
+    cols = im2col(xp, x.transpose(1, 0, 2, 3), kernel, stride, padding, dilation, out_hw)
+    return cols.reshape(groups, c // groups * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
 class Conv2d(Function):
     r"""y = W \star x (cross-correlation) with stride, padding, dilation and groups.
 
     Shapes: x (N, C, H, W), W (O, C/groups, kH, kW), y (N, O, OH, OW). The bias is added
-    by the caller. dW_g = cols_g^T dy_g and dx = col2im(dy_g W_g), per group g.
+    by the caller. Per group g: y_g = W_g cols_g, dW_g = dy_g cols_g^T and
+    dx = col2im(W_g^T dy_g).
     """
 
     @staticmethod
@@ -105,48 +200,42 @@ class Conv2d(Function):
                 f"{list(x.shape)} to have {c_per_group * groups} channels, but got {c} "
                 "channels instead"
             )
-        out_hw = (
-            out_size(h, kh, stride[0], padding[0], dilation[0]),
-            out_size(w, kw, stride[1], padding[1], dilation[1]),
-        )
-        if out_hw[0] <= 0 or out_hw[1] <= 0:
-            raise RuntimeError(
-                f"Calculated output size: ({o}x{out_hw[0]}x{out_hw[1]}). Output size is too small"
-            )
-        padded = pad2d(xp, x, padding)
-        patches = windows(xp, padded, (kh, kw), stride, dilation, out_hw)
-        # cols[g]: (N*OH*OW, C/g*kH*kW), rows ordered (n, oh, ow)
-        k = c_per_group * kh * kw
-        cols = patches.reshape(n, groups, c_per_group, out_hw[0], out_hw[1], kh, kw)
-        cols = cols.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * out_hw[0] * out_hw[1], k)
-        kernels = weight.reshape(groups, o // groups, k).transpose(0, 2, 1)
-        y = xp.matmul(cols, kernels)  # (g, N*OH*OW, O/g)
-        y = y.reshape(groups, n, out_hw[0], out_hw[1], o // groups).transpose(1, 0, 4, 2, 3)
-        ctx.save_for_backward(cols, weight)
-        ctx.geometry = (x.shape, padded.shape, (kh, kw), stride, dilation, padding, groups)
-        return xp.ascontiguousarray(y.reshape(n, o, out_hw[0], out_hw[1]))
+        oh = out_size(h, kh, stride[0], padding[0], dilation[0])
+        ow = out_size(w, kw, stride[1], padding[1], dilation[1])
+        if oh <= 0 or ow <= 0:
+            raise RuntimeError(f"Calculated output size: ({o}x{oh}x{ow}). Output size is too small")
+        geometry = ((kh, kw), stride, padding, dilation, (oh, ow))
+        cols = _columns(xp, x, *geometry, groups)
+        y = xp.matmul(weight.reshape(groups, o // groups, -1), cols)  # (g, O/g, N*OH*OW)
+        del cols
+        ctx.save_for_backward(x, weight)
+        ctx.geometry, ctx.groups = geometry, groups
+        return xp.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        cols, weight = ctx.saved
-        x_shape, padded_shape, kernel, stride, dilation, padding, groups = ctx.geometry
-        n, o, oh, ow = grad.shape
-        c_per_group = weight.shape[1]
-        # dy as (g, N*OH*OW, O/g), matching the rows of cols
-        dy = grad.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2)
-        dy = dy.reshape(groups, n * oh * ow, o // groups)
+        x, weight = ctx.saved
+        geometry, groups = ctx.geometry, ctx.groups
+        n, c, h, w = x.shape
+        o, c_per_group, kh, kw = weight.shape
+        # dy as (g, O/g, N*OH*OW), its columns ordered like those of cols
+        dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
         grad_x = grad_w = None
         if ctx.needs_grad[1]:
-            grad_w = xp.matmul(cols.transpose(0, 2, 1), dy)  # (g, K, O/g)
-            grad_w = grad_w.transpose(0, 2, 1).reshape(weight.shape)
+            cols = _columns(xp, x, *geometry, groups)
+            grad_w = xp.matmul(dy, cols.transpose(0, 2, 1)).reshape(weight.shape)
+            del cols
         if ctx.needs_grad[0]:
-            kernels = weight.reshape(groups, o // groups, -1)
-            dcols = xp.matmul(dy, kernels)  # (g, N*OH*OW, K)
-            dcols = dcols.reshape(groups, n, oh, ow, c_per_group, kernel[0], kernel[1])
-            dcols = dcols.transpose(1, 0, 4, 2, 3, 5, 6).reshape(
-                n, groups * c_per_group, oh, ow, kernel[0], kernel[1]
-            )
-            grad_padded = col2im(xp, dcols, padded_shape, kernel, stride, dilation)
-            grad_x = xp.ascontiguousarray(crop(grad_padded, padding, x_shape))
+            kernels = weight.reshape(groups, o // groups, c_per_group, kh, kw)
+            dtype = xp.result_type(weight.dtype, dy.dtype)
+            taps = xp.empty((groups, c_per_group * kw, dy.shape[2]), dtype=dtype)
+
+            def kernel_row(i):  # W_g^T dy_g for kernel row i, as (C, kW, N, OH, OW)
+                rows = kernels[:, :, :, i].reshape(groups, o // groups, c_per_group * kw)
+                xp.matmul(rows.transpose(0, 2, 1), dy, out=taps)
+                return taps.reshape((c, kw, n) + grad.shape[2:])
+
+            grad_x = col2im(xp, kernel_row, (c, n, h, w), dtype, *geometry)
+            grad_x = xp.ascontiguousarray(grad_x.transpose(1, 0, 2, 3))  # (C, N, ..) to (N, C, ..)
         return grad_x, grad_w

@@ -1,18 +1,24 @@
-r"""2-d max and average pooling over strided windows (the helpers of ``conv.py``).
+r"""2-d max and average pooling over the kernel taps of ``conv.py``'s ``im2col``.
 
-Both ops view the padded input as patches (N, C, OH, OW, kH, kW) and reduce the last two
-axes. Backward sends each output's gradient to its window, one kernel position at a time
-(``col2im``): to the maximum's position for max pooling, spread evenly for averaging.
+The (N, C, H, W) input is seen as (1, N·C, H, W), so ``im2col`` gives one contiguous
+(N, C, OH, OW) block per kernel position (tap); for a 2×2 pool of stride 2 that is four
+strided copies that de-interleave the input. Pooling then reduces across the kH·kW blocks
+with whole-array operations: a running maximum (and the tap it came from) for max pooling,
+a sum for averaging. Backward forms the gradient of each kernel row's taps and ``col2im``
+puts it back where it was read (plain copies when the windows do not overlap).
+
+Reductions over a reshaped (…, OH, kH, OW, kW) view, ``max(axis=(3, 5))``, look simpler,
+but NumPy runs them element by element over the short kernel axes, many times slower.
 """
 
 from __future__ import annotations
 
 from ..function import Function
-from .conv import col2im, crop, out_size, pad2d, windows
+from .conv import axis_taps, col2im, im2col, out_size
 
 
 def _geometry(x_shape, kernel, stride, padding, dilation, ceil_mode):
-    """Output size and the extra end padding that ``ceil_mode`` windows reach into."""
+    """The window geometry that ``im2col`` takes, after torch's checks on padding and size."""
     h, w = x_shape[2:]
     for k, p in zip(kernel, padding):
         if p > k // 2:
@@ -29,17 +35,28 @@ def _geometry(x_shape, kernel, stride, padding, dilation, ceil_mode):
             f"Given input size: ({x_shape[1]}x{h}x{w}). Calculated output size: "
             f"({x_shape[1]}x{out_hw[0]}x{out_hw[1]}). Output size is too small"
         )
-    extra = tuple(
-        max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
-        for o, s, d, k, n, p in zip(out_hw, stride, dilation, kernel, (h, w), padding)
-    )
-    return out_hw, extra
+    return kernel, stride, padding, dilation, out_hw
+
+
+def _windows(xp, x, geometry, fill=0.0):
+    """The taps of every window, (kH·kW, N, C, OH, OW); ``fill`` where they hit the padding."""
+    n, c, h, w = x.shape
+    kernel, out_hw = geometry[0], geometry[-1]
+    cols = im2col(xp, x.reshape(1, n * c, h, w), *geometry, fill)
+    return cols.reshape((kernel[0] * kernel[1], n, c) + out_hw)
+
+
+def _put_back(xp, kernel_row, x_shape, dtype, geometry):
+    """``col2im`` for pooling: kernel_row(i) (1, kW, N·C, OH, OW) into (N, C, H, W)."""
+    n, c, h, w = x_shape
+    return col2im(xp, kernel_row, (1, n * c, h, w), dtype, *geometry).reshape(x_shape)
 
 
 class MaxPool2d(Function):
-    r"""y_{n,c,h,w} = \max over the window;  dy/dx = 1 at the (first) maximum, else 0.
+    r"""y_{n,c,h,w} = \max over the window;  dy/dx = 1 at the window's maximum, else 0.
 
-    Padding counts as -inf, so it is never the maximum.
+    As in torch, the maximum's position is the first one in row-major order among equal
+    values, the last one if the window holds a NaN (then y is NaN), and never the padding.
     """
 
     @staticmethod
@@ -47,25 +64,55 @@ class MaxPool2d(Function):
         ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False
     ):
         xp = ctx.xp
-        out_hw, extra = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        padded = pad2d(xp, x, padding, extra, value=-xp.inf)
-        patches = windows(xp, padded, kernel, stride, dilation, out_hw)
-        flat = patches.reshape(patches.shape[:4] + (kernel[0] * kernel[1],))
-        position = flat.argmax(axis=-1)
+        geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        windows = _windows(xp, x, geometry, fill=-xp.inf)
+        maximum = windows[0].copy()
+        position = _first_inside(xp, x.shape, geometry)
+        for tap in range(1, windows.shape[0]):
+            candidate = windows[tap]
+            better = candidate > maximum
+            better |= xp.isnan(candidate)
+            xp.maximum(maximum, candidate, out=maximum)
+            # tap exceeds every position recorded so far, so max() writes it where better
+            xp.maximum(position, xp.multiply(better, tap, dtype=position.dtype), out=position)
         ctx.save_for_backward(position)
-        ctx.geometry = (x.shape, padded.shape, kernel, stride, dilation, padding)
-        return xp.take_along_axis(flat, position[..., None], axis=-1)[..., 0]
+        ctx.x_shape, ctx.geometry = x.shape, geometry
+        return maximum
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         (position,) = ctx.saved
-        x_shape, padded_shape, kernel, stride, dilation, padding = ctx.geometry
-        count = kernel[0] * kernel[1]
-        hit = position[..., None] == xp.arange(count)
-        routed = (grad[..., None] * hit).reshape(grad.shape + kernel)
-        grad_padded = col2im(xp, routed, padded_shape, kernel, stride, dilation)
-        return xp.ascontiguousarray(crop(grad_padded, padding, x_shape))
+        kernel, out_hw = ctx.geometry[0], ctx.geometry[-1]
+        blocks = (1, 1, grad.shape[0] * grad.shape[1]) + out_hw
+        grad, position = grad.reshape(blocks), position.reshape(blocks)
+
+        def kernel_row(i):  # the gradient, routed to the taps of kernel row i that won
+            taps = xp.arange(i * kernel[1], (i + 1) * kernel[1], dtype=position.dtype)
+            return grad * (position == taps.reshape(1, -1, 1, 1, 1))
+
+        return _put_back(xp, kernel_row, ctx.x_shape, grad.dtype, ctx.geometry)
+
+
+def _first_inside(xp, x_shape, geometry):
+    """Per output (N, C, OH, OW): the first tap, in row-major order, inside the input.
+
+    A window's maximum starts out there, so that a window whose values are all -inf
+    points at one of them rather than at the padding, as torch's does.
+    """
+    kernel, stride, padding, dilation, out_hw = geometry
+    dtype = xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
+    shape = tuple(x_shape[:2]) + tuple(out_hw)
+    firsts = []
+    for a in (0, 1):
+        taps = axis_taps(kernel[a], stride[a], padding[a], dilation[a], x_shape[2 + a], out_hw[a])
+        reaches = [range(tap[1].start, tap[1].stop) if tap else range(0) for tap in taps]
+        firsts.append([next(k for k, r in enumerate(reaches) if o in r) for o in range(out_hw[a])])
+    if not any(firsts[0]) and not any(firsts[1]):
+        return xp.zeros(shape, dtype=dtype)
+    rows = xp.asarray(firsts[0], dtype=dtype).reshape(-1, 1)
+    columns = xp.asarray(firsts[1], dtype=dtype).reshape(1, -1)
+    return xp.broadcast_to(rows * kernel[1] + columns, shape).astype(dtype)
 
 
 def _divisors(xp, x_shape, out_hw, kernel, stride, padding, count_include_pad, dtype):
@@ -103,25 +150,27 @@ class AvgPool2d(Function):
         divisor_override=None,
     ):
         xp = ctx.xp
-        dilation = (1, 1)
-        out_hw, extra = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        padded = pad2d(xp, x, padding, extra)
-        patches = windows(xp, padded, kernel, stride, dilation, out_hw)
+        geometry = _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
+        total = _windows(xp, x, geometry).sum(axis=0)
         if divisor_override is not None:
             divisor = divisor_override
         else:
+            out_hw = geometry[-1]
             divisor = _divisors(
                 xp, x.shape, out_hw, kernel, stride, padding, count_include_pad, x.dtype
             )
         ctx.divisor = divisor
-        ctx.geometry = (x.shape, padded.shape, kernel, stride, dilation, padding)
-        return patches.sum(axis=(4, 5)) / divisor
+        ctx.x_shape, ctx.geometry = x.shape, geometry
+        return total / divisor
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        x_shape, padded_shape, kernel, stride, dilation, padding = ctx.geometry
-        share = grad / ctx.divisor
-        spread = xp.broadcast_to(share[..., None, None], share.shape + kernel)
-        grad_padded = col2im(xp, spread, padded_shape, kernel, stride, dilation)
-        return xp.ascontiguousarray(crop(grad_padded, padding, x_shape))
+        kernel, out_hw = ctx.geometry[0], ctx.geometry[-1]
+        blocks = (1, 1, grad.shape[0] * grad.shape[1]) + out_hw
+        share = (grad / ctx.divisor).reshape(blocks)
+
+        def kernel_row(i):  # every tap of a window gets the same share
+            return xp.broadcast_to(share, (1, kernel[1]) + blocks[2:])
+
+        return _put_back(xp, kernel_row, ctx.x_shape, grad.dtype, ctx.geometry)
