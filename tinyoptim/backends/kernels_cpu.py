@@ -232,37 +232,55 @@ def adamax(rows, like, maximize, weight_decay, weight, one_minus_weight, beta2, 
             theta[i] = x + (m_i * minus_clr) / u_i
 
 
+@numba.njit(inline="always")
+def _rmsprop(x, g, v, buf, g_avg, scalars):
+    """One element of RMSprop: the new (theta, v, buf, g_avg)."""
+    (maximize, weight_decay, alpha, weight, one_minus_weight, centered, eps, with_momentum,
+     momentum, minus_lr) = scalars  # fmt: skip
+    g = -g if maximize else g
+    if weight_decay != 0:
+        g = g + x * weight_decay
+    v = v * alpha + (g * weight) * g
+    if centered:
+        g_avg = _lerp(g_avg, g, weight, one_minus_weight)
+        avg = numpy.sqrt(v - g_avg * g_avg) + eps
+    else:
+        avg = numpy.sqrt(v) + eps
+    if with_momentum:
+        buf = buf * momentum + g / avg
+        return x + buf * minus_lr, v, buf, g_avg
+    return x + (g * minus_lr) / avg, v, buf, g_avg
+
+
 @_jit(5)
 def rmsprop(rows, like, maximize, weight_decay, alpha, weight, one_minus_weight, centered,
             eps, with_momentum, momentum, minus_lr):  # fmt: skip
-    """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element."""
+    """optim.rmsprop._multi_tensor_rmsprop's kernel, element by element.
+
+    A buffer the settings leave out is v again, and a loop that might write aliased
+    arrays is not vectorised, so each setting has a loop that touches only its own
+    buffers (v's value stands in for the others).
+    """
+    s = (maximize, weight_decay, alpha, weight, one_minus_weight, centered, eps,
+         with_momentum, momentum, minus_lr)  # fmt: skip
     for j in range(len(rows)):
         theta, grad, v, buf, g_avg = _row5(rows, j, like)
-        if not (centered or with_momentum):
-            # The plain update, in a loop of its own: buf and g_avg then alias v, and a
-            # loop that might touch them could not be vectorised.
+        if centered and with_momentum:
             for i in range(theta.size):
-                x, g = theta[i], -grad[i] if maximize else grad[i]
-                if weight_decay != 0:
-                    g = g + x * weight_decay
-                v_i = v[i] = v[i] * alpha + (g * weight) * g
-                theta[i] = x + (g * minus_lr) / (numpy.sqrt(v_i) + eps)
-            continue
-        for i in range(theta.size):
-            x, g = theta[i], -grad[i] if maximize else grad[i]
-            if weight_decay != 0:
-                g = g + x * weight_decay
-            v_i = v[i] = v[i] * alpha + (g * weight) * g
-            if centered:
-                a = g_avg[i] = _lerp(g_avg[i], g, weight, one_minus_weight)
-                avg = numpy.sqrt(v_i - a * a) + eps
-            else:
-                avg = numpy.sqrt(v_i) + eps
-            if with_momentum:
-                b = buf[i] = buf[i] * momentum + g / avg
-                theta[i] = x + b * minus_lr
-            else:
-                theta[i] = x + (g * minus_lr) / avg
+                new = _rmsprop(theta[i], grad[i], v[i], buf[i], g_avg[i], s)
+                theta[i], v[i], buf[i], g_avg[i] = new
+        elif centered:
+            for i in range(theta.size):
+                v_i = v[i]
+                theta[i], v[i], _, g_avg[i] = _rmsprop(theta[i], grad[i], v_i, v_i, g_avg[i], s)
+        elif with_momentum:
+            for i in range(theta.size):
+                v_i = v[i]
+                theta[i], v[i], buf[i], _ = _rmsprop(theta[i], grad[i], v_i, buf[i], v_i, s)
+        else:
+            for i in range(theta.size):
+                v_i = v[i]
+                theta[i], v[i], _, _ = _rmsprop(theta[i], grad[i], v_i, v_i, v_i, s)
 
 
 @_jit(4)
