@@ -107,3 +107,37 @@ def test_input_changed_in_place_before_backward_raises(device):
     x2.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+@pytest.mark.parametrize("grad_of", ["all", "bias only", "none but bias", "unbatched"])
+def test_a_bias_added_by_the_op_equals_a_separate_add(grad_of, device):
+    # conv2d adds a bias of the weight's dtype inside the op (in the copy that lays the
+    # output out); anything else takes the separate broadcast add. Both must agree.
+    rng = np.random.default_rng(3)
+    shape = (3, 5, 6) if grad_of == "unbatched" else (2, 3, 5, 6)
+    arrays = [rng.standard_normal(s) for s in (shape, (4, 3, 3, 3), (4,))]
+    results = []
+    for fused in (True, False):
+        x, w, b = (tinyoptim.tensor(a, dtype=tinyoptim.float64, device=device) for a in arrays)
+        b.requires_grad_(True)
+        if grad_of not in ("bias only", "none but bias"):
+            x.requires_grad_(True)
+            w.requires_grad_(True)
+        if fused:
+            y = F.conv2d(x, w, b, padding=1)
+        else:
+            y = F.conv2d(x, w, padding=1) + b.reshape(-1, 1, 1)
+        (y * y).sum().backward()
+        results.append([y] + [t.grad for t in (x, w, b) if t.requires_grad])
+    for fused_value, separate_value in zip(*results):
+        np.testing.assert_allclose(
+            fused_value.detach().numpy(), separate_value.detach().numpy(), rtol=1e-12
+        )
+
+
+def test_a_bias_of_another_dtype_takes_the_separate_add():
+    x = tinyoptim.ones(1, 1, 3, 3)
+    w = tinyoptim.ones(2, 1, 2, 2)
+    b = tinyoptim.tensor([1.0, 2.0], dtype=tinyoptim.float64)
+    y = F.conv2d(x, w, b)
+    assert y.dtype == tinyoptim.float64 and y.tolist()[0][1][0] == [6.0, 6.0]

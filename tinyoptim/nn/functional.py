@@ -98,11 +98,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
             f"{list(input.shape)}"
         )
-    out = conv_ops.Conv2d.apply(
-        input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups
-    )
-    if bias is not None:
-        out = out + bias.reshape(1, -1, 1, 1)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if bias is not None and bias.shape == (weight.shape[0],) and bias.dtype == weight.dtype:
+        out = conv_ops.Conv2d.apply(input, weight, bias, **geometry)  # the op adds b itself
+    else:
+        out = conv_ops.Conv2d.apply(input, weight, **geometry)
+        if bias is not None:
+            out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 

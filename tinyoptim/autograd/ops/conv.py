@@ -184,13 +184,15 @@ def _columns(xp, x, kernel, stride, padding, dilation, out_hw, groups):
 class Conv2d(Function):
     r"""y = W \star x (cross-correlation) with stride, padding, dilation and groups.
 
-    Shapes: x (N, C, H, W), W (O, C/groups, kH, kW), y (N, O, OH, OW). The bias is added
-    by the caller. Per group g: y_g = W_g cols_g, dW_g = dy_g cols_g^T and
-    dx = col2im(W_g^T dy_g).
+    Shapes: x (N, C, H, W), W (O, C/groups, kH, kW), optional b (O,), y (N, O, OH, OW).
+    Per group g: y_g = W_g cols_g (+ b, added in the copy that lays y out), dW_g = dy_g
+    cols_g^T, db = the sum of dy over its columns, and dx = col2im(W_g^T dy_g).
     """
 
     @staticmethod
-    def forward(ctx, x, weight, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    def forward(
+        ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1
+    ):
         xp = ctx.xp
         n, c, h, w = x.shape
         o, c_per_group, kh, kw = weight.shape
@@ -210,7 +212,11 @@ class Conv2d(Function):
         del cols
         ctx.save_for_backward(x, weight)
         ctx.geometry, ctx.groups = geometry, groups
-        return xp.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        y = y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        if bias is None:
+            return xp.ascontiguousarray(y)
+        out = xp.empty((n, o, oh, ow), dtype=xp.result_type(y.dtype, bias.dtype))
+        return xp.add(y, bias.reshape(1, o, 1, 1), out=out)  # the layout copy adds b
 
     @staticmethod
     def backward(ctx, grad):
@@ -238,4 +244,7 @@ class Conv2d(Function):
 
             grad_x = col2im(xp, kernel_row, (c, n, h, w), dtype, *geometry)
             grad_x = xp.ascontiguousarray(grad_x.transpose(1, 0, 2, 3))  # (C, N, ..) to (N, C, ..)
-        return grad_x, grad_w
+        if len(ctx.needs_grad) == 2:  # no bias
+            return grad_x, grad_w
+        grad_b = dy.sum(axis=2).reshape(o) if ctx.needs_grad[2] else None
+        return grad_x, grad_w, grad_b
