@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy
 import scipy.special
 
@@ -35,11 +37,8 @@ class NumpyBackend:
 
     def kernel(self, name: str):
         """A fused optimizer kernel compiled by numba, or None without the ``[fast]`` extra."""
-        try:
-            from . import kernels_cpu
-        except ImportError:
-            return None
-        return kernels_cpu.KERNELS.get(name)
+        kernels = _compiled_kernels()
+        return kernels.get(name) if kernels is not None else None
 
     def pointer_table(self, pieces: list):
         """The operands of a compiled kernel over many pieces (``kernels_cpu.PointerTable``):
@@ -63,6 +62,17 @@ class NumpyBackend:
 
     def synchronize(self) -> None:
         """Nothing to wait for on the CPU."""
+
+
+@functools.cache
+def _compiled_kernels():
+    """numba's kernels, or None without numba; imported once (a failed import is not
+    cached by Python, and retrying it on every step costs milliseconds)."""
+    try:
+        from . import kernels_cpu
+    except ImportError:
+        return None
+    return kernels_cpu.KERNELS
 
 
 def _span(arrays, address):
