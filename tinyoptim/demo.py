@@ -150,8 +150,25 @@ def race(args, progress=None) -> list[dict]:
     return results
 
 
+def _warm_up(cls: type, hp: dict, device) -> None:
+    """Two steps on a throwaway parameter, so that one-off costs (loading numba's compiled
+    kernels, say) are not counted in the first optimizer's time."""
+    p = tinyoptim.zeros(2, device=device, requires_grad=True)
+    optimizer = cls([p], **hp)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (p * p + p).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(2):
+        optimizer.step(closure)
+
+
 def train_one(name: str, cls: type, hp: dict, data: dict, args, progress) -> dict:
     """Train from the seed's initial weights with ``cls(**hp)``; return the curves and times."""
+    _warm_up(cls, hp, args.device)
     tinyoptim.manual_seed(args.seed)  # same weights and batch order for every optimizer
     model = build_model(args.model).to(args.device)
     sampler = None
