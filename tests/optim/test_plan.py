@@ -17,6 +17,7 @@ import pytest
 import tinyoptim
 from tests.optim.cases_optim import CASES
 from tests.optim.test_trajectories import FAST_VS_REFERENCE
+from tinyoptim.backends.pointer_table import BLOCK, PointerTable
 from tinyoptim.optim._plan import Plan
 from tinyoptim.optim._state_map import ParamState, StateMap
 
@@ -237,22 +238,20 @@ def test_a_user_dict_as_state_turns_the_plan_off():
 
 
 def test_pointer_table_refuses_mixed_or_strided_arrays():
-    kernels_cpu = pytest.importorskip("tinyoptim.backends.kernels_cpu")
     a = np.zeros(8, np.float32)
     with pytest.raises(ValueError, match="1-d contiguous arrays of one dtype"):
-        kernels_cpu.PointerTable([(a, np.zeros(8, np.float64))])
+        PointerTable([(a, np.zeros(8, np.float64))])
     with pytest.raises(ValueError, match="1-d contiguous arrays of one dtype"):
-        kernels_cpu.PointerTable([(a, np.zeros(16, np.float32)[::2])])
+        PointerTable([(a, np.zeros(16, np.float32)[::2])])
 
 
 def test_pointer_table_rows_cover_every_element_once():
     kernels_cpu = pytest.importorskip("tinyoptim.backends.kernels_cpu")
-    block = kernels_cpu.BLOCK
-    sizes = [1, block, block + 1, 3 * block - 1, 0, 5]
+    sizes = [1, BLOCK, BLOCK + 1, 3 * BLOCK - 1, 0, 5]
     pieces = [(np.zeros(n, np.float32), np.ones(n, np.float32)) for n in sizes]
-    table = kernels_cpu.PointerTable(pieces)
+    table = PointerTable(pieces)
     assert table.size == sum(sizes)
-    assert table.rows[:, -1].sum() == sum(sizes) and table.rows[:, -1].max() <= block
+    assert table.rows[:, -1].sum() == sum(sizes) and table.rows[:, -1].max() <= BLOCK
     kernels_cpu.KERNELS["sgd_plain"].over(table, (False, np.float32(0), np.float32(-2)))
     for theta, _ in pieces:  # theta += grad * -2, exactly once per element
         assert np.all(theta == -2)

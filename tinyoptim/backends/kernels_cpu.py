@@ -9,8 +9,8 @@ fast-math, so nothing is fused or reordered), and the per-step scalars (bias
 corrections, 1 - beta) arrive precomputed in the arrays' dtype, so a float32 update stays
 float32 and both paths agree.
 
-A kernel does not take arrays but a ``PointerTable``: one row per block of at most
-``BLOCK`` elements, holding where each operand's block starts and how long it is. So one
+A kernel does not take arrays but a ``PointerTable`` (``pointer_table.py``): one row per
+block of elements, holding where each operand's block starts and how long it is. So one
 call updates a whole bucket, however many parameters it has, and a large table's rows are
 shared among the worker threads (``workers.py``; the kernels release the GIL) whatever
 the parameters' sizes. Kernels use NumPy's error model (a division by zero gives inf, as
@@ -28,44 +28,10 @@ import numpy
 from numba.core import types as nbtypes
 from numba.extending import intrinsic
 
+from .pointer_table import PointerTable
 from .workers import WORKERS, run_split
 
-BLOCK = 1 << 14  # elements per table row: about 64 KiB per operand in float32
 PARALLEL_ELEMENTS = 1 << 17  # below this, handing rows to worker threads costs more than it saves
-
-
-class PointerTable:
-    """The operands of a kernel over many pieces, as rows of addresses.
-
-    ``pieces`` is a list of tuples ``(theta, grad, *states)`` of 1-d contiguous arrays of
-    one dtype. The table keeps them alive, so its addresses stay valid while it exists.
-    """
-
-    def __init__(self, pieces: list):
-        like = pieces[0][0]
-        itemsize = like.itemsize
-        pieces = [piece for piece in pieces if piece[0].size]
-        for piece in pieces:
-            for a in piece:
-                if a.dtype != like.dtype or a.ndim != 1 or a.strides[0] != itemsize:
-                    raise ValueError(
-                        "a pointer table needs 1-d contiguous arrays of one dtype, got "
-                        f"{a.dtype} with shape {a.shape} and strides {a.strides}"
-                    )
-        operands = len(pieces[0]) if pieces else 0
-        starts = numpy.array([a.ctypes.data for piece in pieces for a in piece], numpy.int64)
-        sizes = numpy.array([piece[0].size for piece in pieces], numpy.int64)
-        blocks = (sizes + BLOCK - 1) // BLOCK  # rows per piece
-        piece = numpy.repeat(numpy.arange(len(pieces)), blocks)
-        offset = numpy.arange(len(piece)) - numpy.repeat(numpy.cumsum(blocks) - blocks, blocks)
-        offset *= BLOCK  # where each row starts in its piece, in elements
-        self.rows = numpy.empty((len(piece), operands + 1), numpy.int64)
-        first = starts.reshape(len(pieces), operands)[piece]  # each row's piece's operands
-        self.rows[:, :-1] = first + offset[:, None] * itemsize
-        self.rows[:, -1] = numpy.minimum(BLOCK, sizes[piece] - offset)
-        self.pieces = pieces
-        self.like = like[:0]  # tells the kernel the dtype
-        self.size = int(sizes.sum())
 
 
 class _Kernel:

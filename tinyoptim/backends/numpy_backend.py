@@ -7,6 +7,8 @@ import functools
 import numpy
 import scipy.special
 
+from .pointer_table import PointerTable
+
 
 class NumpyBackend:
     """Array math on the CPU through NumPy."""
@@ -41,10 +43,8 @@ class NumpyBackend:
         return kernels.get(name) if kernels is not None else None
 
     def pointer_table(self, pieces: list):
-        """The operands of a compiled kernel over many pieces (``kernels_cpu.PointerTable``):
-        built once, then every ``kernel.over(table, scalars)`` is one call."""
-        from .kernels_cpu import PointerTable
-
+        """The operands of a compiled kernel over many pieces (``pointer_table.py``): built
+        once, then every ``kernel.over(table, scalars)`` is one call."""
         return PointerTable(pieces)
 
     def flat_view(self, array):
