@@ -118,22 +118,33 @@ def _maximum(a, b):
     return b
 
 
+@numba.njit(inline="always")
+def _moments(x, grad, m, v, shared):
+    """What Adam, NAdam and RAdam share for one element: the sign, the weight decay
+    (decoupled: on theta; else added to g), then the new moments. Returns (x, g, m, v)."""
+    (maximize, weight_decay, decay_factor, decoupled, weight, one_minus_weight, beta2,
+     one_minus_beta2) = shared  # fmt: skip
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            x = x * decay_factor
+        else:
+            g = g + x * weight_decay
+    return x, g, _lerp(m, g, weight, one_minus_weight), v * beta2 + (g * one_minus_beta2) * g
+
+
 @_jit(5)
 def adam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
          one_minus_weight, beta2, one_minus_beta2, amsgrad, bias_correction2_sqrt, eps,
          step_size):  # fmt: skip
     """optim.adam._multi_tensor_adam's kernel, element by element."""
+    shared = (maximize, weight_decay, decay_factor, decoupled, weight, one_minus_weight, beta2,
+              one_minus_beta2)  # fmt: skip
     for j in range(len(rows)):
         theta, grad, m, v, v_max = _row5(rows, j, like)
         for i in range(theta.size):
-            x, g = theta[i], -grad[i] if maximize else grad[i]
-            if weight_decay != 0:
-                if decoupled:
-                    x *= decay_factor
-                else:
-                    g = g + x * weight_decay
-            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
-            second = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            x, g, m_i, second = _moments(theta[i], grad[i], m[i], v[i], shared)
+            m[i], v[i] = m_i, second
             if amsgrad:
                 second = v_max[i] = _maximum(v_max[i], second)
             denom = numpy.sqrt(second) / bias_correction2_sqrt + eps
@@ -254,17 +265,13 @@ def nadam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction2, eps, grad_coef,
           momentum_coef):  # fmt: skip
     """optim.nadam._multi_tensor_nadam's kernel, element by element."""
+    shared = (maximize, weight_decay, decay_factor, decoupled, weight, one_minus_weight, beta2,
+              one_minus_beta2)  # fmt: skip
     for j in range(len(rows)):
         theta, grad, m, v = _row4(rows, j, like)
         for i in range(theta.size):
-            x, g = theta[i], -grad[i] if maximize else grad[i]
-            if weight_decay != 0:
-                if decoupled:
-                    x *= decay_factor
-                else:
-                    g = g + x * weight_decay
-            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
-            v_i = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            x, g, m_i, v_i = _moments(theta[i], grad[i], m[i], v[i], shared)
+            m[i], v[i] = m_i, v_i
             denom = numpy.sqrt(v_i / bias_correction2) + eps
             x += (g * grad_coef) / denom
             theta[i] = x + (m_i * momentum_coef) / denom
@@ -275,17 +282,13 @@ def radam(rows, like, maximize, weight_decay, decay_factor, decoupled, weight,
           one_minus_weight, beta2, one_minus_beta2, bias_correction1, lr, adaptive,
           bias_correction2_sqrt, eps, rect):  # fmt: skip
     """optim.radam._multi_tensor_radam's kernel, element by element."""
+    shared = (maximize, weight_decay, decay_factor, decoupled, weight, one_minus_weight, beta2,
+              one_minus_beta2)  # fmt: skip
     for j in range(len(rows)):
         theta, grad, m, v = _row4(rows, j, like)
         for i in range(theta.size):
-            x, g = theta[i], -grad[i] if maximize else grad[i]
-            if weight_decay != 0:
-                if decoupled:
-                    x *= decay_factor
-                else:
-                    g = g + x * weight_decay
-            m_i = m[i] = _lerp(m[i], g, weight, one_minus_weight)
-            v_i = v[i] = v[i] * beta2 + (g * one_minus_beta2) * g
+            x, g, m_i, v_i = _moments(theta[i], grad[i], m[i], v[i], shared)
+            m[i], v[i] = m_i, v_i
             update = m_i / bias_correction1 * lr
             if adaptive:
                 update = update * (bias_correction2_sqrt / (numpy.sqrt(v_i) + eps)) * rect
