@@ -238,9 +238,7 @@ class Optimizer:
             )
         ]
         if Plan.allowed(self.state) and not any(g.is_sparse for g in grads):
-            settled = [
-                (bucket, members, member_grads, []) for bucket, members, member_grads, _ in split
-            ]
+            settled = [(*entry[:3], []) for entry in split]  # no newcomers from now on
             self._plans[id(group)] = Plan(group, self.state, params, grads, settled, keys)
         else:
             self._plans.pop(id(group), None)
