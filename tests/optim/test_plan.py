@@ -94,9 +94,28 @@ def test_steady_loop_matches_reference(cls_name, case, kwargs, device, kernels):
             _refill(params, grads[k])
             opt.step()
         _assert_same(fast, reference, FAST_VS_REFERENCE[dtype])
-    if any(fast[1].state.values()):  # plain SGD has no state, no buckets and so no plan
-        plans = list(fast[1]._plans.values())
-        assert plans and all(isinstance(plan, Plan) for plan in plans)  # the plan was kept
+    plans = list(fast[1]._plans.values())  # plain SGD too: its buckets hold no state
+    assert plans and all(isinstance(plan, Plan) for plan in plans)  # the plan was kept
+
+
+@pytest.mark.parametrize("foreach", [None, True, False])
+@pytest.mark.parametrize("weight_decay, maximize", [(0, False), (0.1, True)])
+def test_plain_sgd_keeps_no_state(foreach, weight_decay, maximize, device, kernels):
+    """Without momentum torch's SGD has no state; the fast path's buckets add none."""
+    params = [tinyoptim.ones(shape, requires_grad=True, device=device) for shape in SHAPES]
+    opt = tinyoptim.optim.SGD(
+        params, lr=0.1, weight_decay=weight_decay, maximize=maximize, foreach=foreach
+    )
+    for _ in range(3):
+        for p in params:
+            p.grad = tinyoptim.ones(p.shape, device=device)
+        opt.step()
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
+    expected = 1.0
+    for _ in range(3):
+        expected -= 0.1 * ((-1 if maximize else 1) + weight_decay * expected)
+    for p in params:
+        np.testing.assert_allclose(_numpy(p), np.full(p.shape, expected), rtol=1e-6)
 
 
 def _events():

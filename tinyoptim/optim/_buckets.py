@@ -50,6 +50,11 @@ class Bucket:
         self.layouts: dict = {}  # per state keys: the pieces a sweep cut last (_sweep.py)
         self._positions = None  # (params list, their positions): positions()' last answer
 
+    @property
+    def stateful(self) -> bool:
+        """Whether members have state at all (plain SGD's bucket only lays out pieces)."""
+        return bool(self.keys) or self.has_step
+
     def sync(self, state, params) -> list:
         """Make every parameter in ``params`` a member whose state is a view of the flat
         buffers, creating zero-filled state for those that had none, which it returns."""
@@ -78,6 +83,8 @@ class Bucket:
         return positions
 
     def _intact(self, state) -> bool:
+        if not self.stateful:
+            return True
         for p, installed in zip(self.members, self._installed):
             current = state.get(p)
             if current is None:
@@ -95,14 +102,14 @@ class Bucket:
         total = sum(sizes)
         dtype = first.data.dtype
         flat = {key: xp.full(total, self.fill.get(key, 0), dtype=dtype) for key in self.keys}
-        old_steps = [state[p].get("step") for p in members]
+        old_steps = [state[p].get("step") for p in members] if self.has_step else []
         step_dtype = next((s.dtype for s in old_steps if isinstance(s, Tensor)), scalar_dtype())
         counters = zeros(len(members), dtype=step_dtype, device="cpu")  # torch keeps steps there
         steps = counters.data if self.has_step else None
         installed_all, offsets = [], []
         offset = 0
         for i, (p, size) in enumerate(zip(members, sizes)):
-            per_param = state[p]
+            per_param = state[p] if self.stateful else None  # plain SGD keeps no state
             installed = {}
             if self.has_step:  # first, so that new state lists its keys in torch's order
                 step = steps[i : i + 1].reshape(())

@@ -95,11 +95,14 @@ class SGD(Optimizer):
                 params, grads = map(list, zip(*dense))
             elif not params:
                 continue
-            if momentum == 0 and group["foreach"] is not False:
-                _multi_tensor_plain_sgd(params, grads, **options)
-            elif group["foreach"] is False or momentum == 0:
+            if group["foreach"] is False:
                 states = [self.state[p] if momentum != 0 else None for p in params]
                 _single_tensor_sgd(params, grads, states, **options)
+            elif momentum == 0:  # no state: the buckets only lay the pieces out
+                for bucket, members, member_grads, _ in self._split(
+                    group, params, grads, (), step=False
+                ):
+                    _multi_tensor_plain_sgd(bucket, members, member_grads, **options)
             else:
                 split = self._split(group, params, grads, ("momentum_buffer",), step=False)
                 for bucket, members, member_grads, first in split:
@@ -191,34 +194,24 @@ def _multi_tensor_sgd(
 
 
 def _multi_tensor_plain_sgd(
-    params, grads, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+    bucket, params, grads, *, lr, momentum, dampening, weight_decay, nesterov, maximize
 ) -> None:
-    """SGD without momentum (no state): one compiled pass per large parameter where the
-    backend has the kernel; the others take the reference update, which for a small
-    parameter costs less than a compiled call's dispatch."""
-    rest = []
-    for p, grad in zip(params, grads):
-        compiled = p.backend.kernel("sgd_plain") if p.data.size >= 1 << 14 else None
-        compiled = compiled if compiled and compiled.supports(p.data.dtype) else None
-        theta = compiled and p.backend.flat_view(p.data)
-        g = compiled and p.backend.flat_view(grad.data)
-        if theta is None or g is None or compiled is None:
-            rest.append((p, grad))
-            continue
-        dtype = theta.dtype.type
-        compiled(theta, g, maximize, dtype(weight_decay), dtype(-lr))
-    if rest:
-        _single_tensor_sgd(
-            [p for p, _ in rest],
-            [g for _, g in rest],
-            [None] * len(rest),
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
+    """SGD without momentum over a bucket that holds no state, only the layout of its
+    members' pieces: one compiled call for all of them where the backend has the kernel."""
+    xp = params[0].backend.xp
+
+    def kernel(theta, grad, g, work):
+        if weight_decay == 0:  # -lr * (-grad) is lr * grad exactly
+            xp.multiply(grad, lr if maximize else -lr, out=g)
+        else:
+            xp.multiply(grad, -1 if maximize else 1, out=g)
+            xp.multiply(theta, weight_decay, out=work)
+            g += work
+            g *= -lr
+        theta += g
+
+    scalars = (maximize, weight_decay, -lr)
+    sweep(bucket, params, grads, (), kernel, fused=("sgd_plain", scalars))
 
 
 def _sparse_sgd(
