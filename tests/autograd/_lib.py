@@ -11,7 +11,7 @@ import types
 
 import tinyoptim
 from tests.parity import Lib
-from tinyoptim.autograd.ops.elementwise import Gelu
+from tinyoptim.autograd.ops.activation import Gelu
 
 
 def _functional():

@@ -13,7 +13,7 @@ import tinyoptim
 from tests.autograd._lib import tinyoptim_lib
 from tests.autograd.cases_ops import CASES
 from tinyoptim.autograd import GradcheckError, gradcheck
-from tinyoptim.autograd.ops.elementwise import Gelu
+from tinyoptim.autograd.ops.activation import Gelu
 
 DIFFERENTIABLE = [case for case in CASES if any(case.grad)]
 

@@ -11,8 +11,8 @@ from collections import namedtuple
 
 from . import inplace
 from .function import DEVICE_MISMATCH
+from .ops import activation, index, linalg, reduce, shape, softmax
 from .ops import elementwise as ew
-from .ops import index, linalg, reduce, shape, softmax
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
 # Tensor's base class, so the import cannot go the other way at load time).
@@ -110,13 +110,13 @@ class TensorOps:
         return ew.Cos.apply(self)
 
     def tanh(self):
-        return ew.Tanh.apply(self)
+        return activation.Tanh.apply(self)
 
     def sigmoid(self):
-        return ew.Sigmoid.apply(self)
+        return activation.Sigmoid.apply(self)
 
     def relu(self):
-        return ew.Relu.apply(self)
+        return activation.Relu.apply(self)
 
     def clamp(self, min=None, max=None):
         return ew.Clamp.apply(self, min=min, max=max)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from ..autograd import factories
 from ..autograd import inplace as inplace_ops
 from ..autograd.grad_mode import no_grad
+from ..autograd.ops import activation, linalg
 from ..autograd.ops import conv as conv_ops
 from ..autograd.ops import elementwise as ew
 from ..autograd.ops import embedding as embedding_ops
-from ..autograd.ops import linalg
 from ..autograd.ops import loss as loss_ops
 from ..autograd.ops import pool as pool_ops
 from ..autograd.tensor import Tensor
@@ -163,22 +163,22 @@ def avg_pool2d(
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""\max(x, 0)."""
-    return inplace_ops.apply(input, ew.Relu) if inplace else ew.Relu.apply(input)
+    return inplace_ops.apply(input, activation.Relu) if inplace else activation.Relu.apply(input)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     r"""x \Phi(x), or torch's tanh approximation with ``approximate="tanh"``."""
-    return ew.Gelu.apply(input, approximate=approximate)
+    return activation.Gelu.apply(input, approximate=approximate)
 
 
 def tanh(input: Tensor) -> Tensor:
     r"""\tanh(x)."""
-    return ew.Tanh.apply(input)
+    return activation.Tanh.apply(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
     r"""1 / (1 + e^{-x})."""
-    return ew.Sigmoid.apply(input)
+    return activation.Sigmoid.apply(input)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
