@@ -56,10 +56,13 @@ def test_validation_errors_match_torch(kwargs, kind, message):
 
 
 def test_fused_needs_the_cpu_and_differentiable_is_refused():
+    p = param(2, device="strict")
+    opt = Adagrad([p], fused=True)  # as in torch, the device is checked at the first step
+    p.grad = tinyoptim.ones(2, device="strict")
     with pytest.raises(
         RuntimeError, match=r"`fused=True` requires .* but tinyoptim.float32 and strict"
     ):
-        Adagrad([param(2, device="strict")], fused=True)
+        opt.step()
     with pytest.raises(ValueError, match="tinyoptim does not support differentiable=True"):
         Adagrad([param(2)], differentiable=True)
 

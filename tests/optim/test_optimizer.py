@@ -245,6 +245,19 @@ def test_state_nbytes_and_repr():
     assert repr(opt).startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
 
 
+def test_repr_of_several_groups_and_none_is_torchs():
+    opt = SGD([{"params": [param(1)]}, {"params": [param(1)], "lr": 0.5}], lr=0.1)
+    keys = ["dampening: 0", "differentiable: False", "foreach: None", "fused: None"]
+    tail = ["maximize: False", "momentum: 0", "nesterov: False", "weight_decay: 0"]
+
+    def group(i, lr):
+        return f"Parameter Group {i}\n" + "".join(f"    {k}\n" for k in [*keys, lr, *tail])
+
+    assert repr(opt) == f"SGD (\n{group(0, 'lr: 0.1')}\n{group(1, 'lr: 0.5')})"
+    opt.param_groups.clear()
+    assert repr(opt) == "SGD ()"
+
+
 def test_base_step_is_abstract():
     with pytest.raises(NotImplementedError):
         Optimizer([param(2)], {}).step()

@@ -20,22 +20,23 @@ from ..autograd.factories import zeros
 from ..backends.dtype import float32, float64, get_default_dtype
 
 
-def scalar_dtype():
+def scalar_dtype(fused: bool = False):
     """torch's dtype for 0-d bookkeeping (``step``): float64 under a float64 default, else
-    float32, whatever the parameters' dtype."""
-    return float64 if get_default_dtype() is float64 else float32
+    float32, whatever the parameters' dtype; always float32 for a fused optimizer."""
+    return float64 if get_default_dtype() is float64 and not fused else float32
 
 
-def step_counter():
+def step_counter(fused: bool = False):
     """A new ``state["step"]``: 0, as a 0-d tensor on the CPU (where torch keeps it)."""
-    return zeros((), dtype=scalar_dtype(), device="cpu")
+    return zeros((), dtype=scalar_dtype(fused), device="cpu")
 
 
 class Bucket:
     """The flat state of the parameters of one group that share a device and dtype."""
 
-    def __init__(self, keys: tuple, fill: dict | None = None, step: bool = True):
+    def __init__(self, keys: tuple, fill=None, step: bool = True, fused: bool = False):
         self.keys = keys  # the state keys held flat (``step`` excluded)
+        self.fused = fused  # whether steps count in float32 whatever the default dtype
         self.fill = fill or {}  # initial value per key where it is not zero (Adagrad)
         self.has_step = step  # whether members count their steps (SGD does not)
         self.members: list = []  # parameters, in the order their slices are laid out
@@ -103,7 +104,9 @@ class Bucket:
         dtype = first.data.dtype
         flat = {key: xp.full(total, self.fill.get(key, 0), dtype=dtype) for key in self.keys}
         old_steps = [state[p].get("step") for p in members] if self.has_step else []
-        step_dtype = next((s.dtype for s in old_steps if isinstance(s, Tensor)), scalar_dtype())
+        step_dtype = next(
+            (s.dtype for s in old_steps if isinstance(s, Tensor)), scalar_dtype(self.fused)
+        )
         counters = zeros(len(members), dtype=step_dtype, device="cpu")  # torch keeps steps there
         steps = counters.data if self.has_step else None
         installed_all, offsets = [], []
@@ -160,7 +163,7 @@ class Buckets:
             key = (id(group), device, dtype)
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = self._buckets[key] = Bucket(keys, fill, step)
+                bucket = self._buckets[key] = Bucket(keys, fill, step, bool(group.get("fused")))
             result.append((bucket, members, member_grads))
         return result
 

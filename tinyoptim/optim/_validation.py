@@ -63,12 +63,16 @@ def check_betas(betas) -> None:
             raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
 
 
-def check_fused(optimizer, fused, foreach, kernel: str | None = None) -> None:
-    """torch's checks of ``fused=True``, then that a compiled ``kernel`` exists here.
+FUSED_DEVICES = ["cpu", "cuda"]  # the device types with compiled kernels
+FUSED_SPARSE = {
+    "SGD": "`_fused_sgd` does not support sparse gradients",
+    "Adagrad": "`fused` does not support sparse grad or complex param",
+}
 
-    On the CPU the fused kernels are numba's (the ``[fast]`` extra); the strict device and
-    CUDA have none yet, and neither has an optimizer without a ``kernel``.
-    """
+
+def check_fused(optimizer, fused, foreach, kernel: str) -> None:
+    """torch's constructor checks of ``fused=True``, then that this machine has the compiled
+    ``kernel``: numba's on the CPU (the ``[fast]`` extra), CuPy's on CUDA."""
     if not fused:
         return
     if foreach:
@@ -76,18 +80,19 @@ def check_fused(optimizer, fused, foreach, kernel: str | None = None) -> None:
     name = type(optimizer).__name__
     for group in optimizer.param_groups:
         for p in group["params"]:
-            if not p.dtype.is_floating_point or p.device.type != "cpu":
-                raise RuntimeError(
-                    "`fused=True` requires all the params to be floating point Tensors of "
-                    f"supported devices: ['cpu'] but {p.dtype} and {p.device}"
-                )
-            if kernel is None:
-                raise RuntimeError(
-                    f"{name}(fused=True): tinyoptim has no fused kernel for {name}; use the "
-                    "default (foreach=None), which runs the multi-tensor path"
-                )
+            if not p.dtype.is_floating_point or p.device.type not in FUSED_DEVICES:
+                continue  # refused at its first step, as in torch (check_fused_param)
             if p.backend.kernel(kernel) is None:
                 raise RuntimeError(
                     f"{name}(fused=True) needs numba for its compiled CPU kernel: "
                     'pip install -e ".[fast]" (or pip install numba)'
                 )
+
+
+def check_fused_param(p) -> None:
+    """torch's step-time check of each parameter of a ``fused=True`` group."""
+    if not (p.dtype.is_floating_point and p.device.type in FUSED_DEVICES):
+        raise RuntimeError(
+            "`fused=True` requires all the params to be floating point Tensors of "
+            f"supported devices: {FUSED_DEVICES} but {p.dtype} and {p.device.type}"
+        )

@@ -75,16 +75,13 @@ class Adagrad(Optimizer):
         msg.check_fused(self, fused, foreach, kernel="adagrad")
         for group in self.param_groups:  # eager, and from the constructor's value (torch)
             for p in group["params"]:
-                self.state[p] = self._new_state(p)
+                self.state[p] = self._new_state(p, group["fused"])
 
     @no_grad()
     def step(self, closure=None):
         """One Adagrad update of every parameter that has a gradient."""
         loss = self._call_closure(closure)
-        work = [
-            self._with_grads(group, SPARSE_WITH_DECAY if group["weight_decay"] != 0 else None)
-            for group in self.param_groups
-        ]
+        work = [self._with_grads(group, _sparse_error(group)) for group in self.param_groups]
         for group, (params, grads) in zip(self.param_groups, work):
             options = dict(
                 lr=group["lr"],
@@ -97,15 +94,15 @@ class Adagrad(Optimizer):
                 sparse_options = {k: v for k, v in options.items() if k != "weight_decay"}
                 for p, g in zip(params, grads):
                     if g.is_sparse:
-                        _sparse_adagrad(p, g, self._init_state(p), **sparse_options)
+                        _sparse_adagrad(p, g, self._init_state(p, group["fused"]), **sparse_options)
                 dense = [(p, g) for p, g in zip(params, grads) if not g.is_sparse]
                 if not dense:
                     continue
                 params, grads = map(list, zip(*dense))  # new lists: no plan this step
             elif not params:
                 continue
-            if group["foreach"] is False:
-                states = [self._init_state(p) for p in params]
+            if group["foreach"] is False and not group["fused"]:
+                states = [self._init_state(p, group["fused"]) for p in params]
                 _single_tensor_adagrad(params, grads, states, **options)
             else:
                 fill = {"sum": self.defaults["initial_accumulator_value"]}
@@ -114,16 +111,16 @@ class Adagrad(Optimizer):
                 )
         return loss
 
-    def _init_state(self, p) -> dict:
+    def _init_state(self, p, fused) -> dict:
         """The state of ``p``: made in the constructor, or here for a later group's ``p``."""
         state = self.state[p]
         if not state:
-            state.update(self._new_state(p))
+            state.update(self._new_state(p, fused))
         return state
 
-    def _new_state(self, p) -> dict:
+    def _new_state(self, p, fused) -> dict:
         value = self.defaults["initial_accumulator_value"]
-        return {"step": step_counter(), "sum": full_like(p, value)}
+        return {"step": step_counter(fused), "sum": full_like(p, value)}
 
 
 def _single_tensor_adagrad(params, grads, states, *, lr, lr_decay, eps, weight_decay, maximize):
@@ -189,3 +186,11 @@ def _multi_tensor_adagrad(
 
         scalars = (maximize, weight_decay, eps, -clr)
         sweep(bucket, chosen, chosen_grads, ("sum",), kernel, fused=("adagrad", scalars))
+
+
+def _sparse_error(group) -> str | None:
+    """What a row-sparse gradient in ``group`` raises: fused kernels take none (torch's
+    message), and weight decay needs a dense gradient; otherwise nothing."""
+    if group["fused"]:
+        return msg.FUSED_SPARSE["Adagrad"]
+    return SPARSE_WITH_DECAY if group["weight_decay"] != 0 else None

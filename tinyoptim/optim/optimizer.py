@@ -216,6 +216,9 @@ class Optimizer:
                     )
             params.append(p)
             grads.append(grad)
+        if group.get("fused"):
+            for p in params:
+                msg.check_fused_param(p)
         return params, grads
 
     def _over_buckets(self, group, params, grads, keys, update, options, fill=None) -> None:
@@ -385,13 +388,12 @@ class Optimizer:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for key in sorted(k for k in group if k != "params"):
-                lines.append(f"    {key}: {group[key]}")
-        lines.append(")")
-        return "\n".join(lines)
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):  # torch's layout, blank lines included
+            text += f"\nParameter Group {i}\n"
+            keys = sorted(key for key in group if key != "params")
+            text += "".join(f"    {key}: {group[key]}\n" for key in keys)
+        return text + ")"
 
 
 def _typename(value) -> str:

@@ -71,10 +71,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._call_closure(closure)
-        work = [
-            self._with_grads(group, SPARSE_WITH_DECAY if group["weight_decay"] != 0 else None)
-            for group in self.param_groups
-        ]
+        work = [self._with_grads(group, _sparse_error(group)) for group in self.param_groups]
         for group, (params, grads) in zip(self.param_groups, work):
             options = dict(
                 lr=group["lr"],
@@ -95,7 +92,7 @@ class SGD(Optimizer):
                 params, grads = map(list, zip(*dense))
             elif not params:
                 continue
-            if group["foreach"] is False:
+            if group["foreach"] is False and not group["fused"]:
                 states = [self.state[p] if momentum != 0 else None for p in params]
                 _single_tensor_sgd(params, grads, states, **options)
             elif momentum == 0:  # no state: the buckets only lay the pieces out
@@ -226,3 +223,11 @@ def _sparse_sgd(
         state["momentum_buffer"] = buf
         g = g.concat(buf * momentum).coalesce() if nesterov else buf
     (g * -lr).add_to(p.data)
+
+
+def _sparse_error(group) -> str | None:
+    """What a row-sparse gradient in ``group`` raises: fused kernels take none (torch's
+    message), and weight decay needs a dense gradient; otherwise nothing."""
+    if group["fused"]:
+        return msg.FUSED_SPARSE["SGD"]
+    return SPARSE_WITH_DECAY if group["weight_decay"] != 0 else None
