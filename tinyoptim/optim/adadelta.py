@@ -32,6 +32,7 @@ class Adadelta(Optimizer):
     """Adadelta: step sizes from running averages of squared gradients and steps."""
 
     _param_shaped_state = ("square_avg", "acc_delta")
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(
         self,

@@ -55,6 +55,7 @@ class Adafactor(Optimizer):
     """Adafactor: factored second moments, relative step sizes and update clipping."""
 
     _param_shaped_state = ("variance",)
+    _group_fallbacks = dict(foreach=None)
 
     def __init__(
         self,

@@ -39,6 +39,7 @@ class Adagrad(Optimizer):
     """Adagrad: per-coordinate step sizes from the sum of all squared gradients."""
 
     _param_shaped_state = ("sum",)
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, fused=None)
 
     def __init__(
         self,

@@ -38,6 +38,15 @@ class Adam(Optimizer):
     """Adam; with ``decoupled_weight_decay=True`` it is AdamW."""
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _group_fallbacks = dict(
+        amsgrad=False,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        decoupled_weight_decay=False,
+        fused=None,
+    )
 
     def __init__(
         self,

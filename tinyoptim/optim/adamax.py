@@ -33,6 +33,7 @@ class Adamax(Optimizer):
     """Adamax: Adam with the infinity norm in place of the second moment."""
 
     _param_shaped_state = ("exp_avg", "exp_inf")
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(
         self,

@@ -42,8 +42,9 @@ class ASGD(Optimizer):
     """Averaged SGD: SGD with a decaying rate, and a running average of the iterates."""
 
     _param_shaped_state = ("ax",)
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
     _host_state = ()
-    _device_scalars = _SCALARS  # torch keeps them on the parameter's device
+    _device_scalars = _SCALARS  # on the parameter's device; eta and mu load in its dtype
 
     def __init__(
         self,

@@ -42,6 +42,13 @@ class NAdam(Optimizer):
     """NAdam; with ``decoupled_weight_decay=True`` it is NAdamW."""
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
+    _group_fallbacks = dict(
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        decoupled_weight_decay=False,
+    )
     _host_state = ("step", "mu_product")  # torch keeps both on the CPU
 
     def __init__(

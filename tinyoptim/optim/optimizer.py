@@ -15,8 +15,10 @@ import warnings
 from collections import OrderedDict
 
 from ..autograd import Tensor, no_grad
+from ..autograd.factories import full
 from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.sparse import SparseGrad
+from ..backends.dtype import float32
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
@@ -326,11 +328,12 @@ class Optimizer:
             for s, g in zip(saved_groups, self.param_groups)
             for old, p in zip(s["params"], g["params"])
         }
+        fused = {old: bool(s.get("fused")) for s in saved_groups for old in s["params"]}
         state = StateMap()
         for key, value in saved_state.items():
             if key in id_map:
                 p = id_map[key]
-                state[p] = {k: self._cast(p, key, k, v) for k, v in value.items()}
+                state[p] = {k: self._cast(p, key, k, v, fused[key]) for k, v in value.items()}
             else:
                 state[key] = value
         groups = []
@@ -338,8 +341,11 @@ class Optimizer:
             saved["params"] = current["params"]
             if "param_names" in current and "param_names" not in saved:
                 saved["param_names"] = current["param_names"]
+            for key, value in self._group_fallbacks.items():  # for groups saved before a
+                saved.setdefault(key, value)  # key existed: torch's __setstate__ values
             groups.append(saved)
         self.state, self.param_groups = state, groups
+        self.defaults.setdefault("differentiable", False)  # as torch's __setstate__ does
         self._buckets.clear()
         self._plans.clear()
         for hook in self._load_state_dict_post_hooks.values():
@@ -347,32 +353,46 @@ class Optimizer:
 
     # Keys whose state arrays have the parameter's shape (checked on load, deviation 3).
     _param_shaped_state: tuple = ()
+    # What a loaded group lacking one of these keys gets (torch's ``__setstate__``).
+    _group_fallbacks: dict = {}
     # 0-d bookkeeping kept on the CPU whatever the parameter's device; on load it keeps
     # its saved dtype (deviation 6), so save, load, continue is bit-exact.
     _host_state: tuple = ("step",)
-    # 0-d bookkeeping kept on the parameter's device, in its saved dtype (ASGD's).
+    # 0-d bookkeeping kept on the parameter's device (ASGD's); on load ``step`` keeps its
+    # saved dtype and the others take the parameter's, as torch casts them.
     _device_scalars: tuple = ()
+    # Whether a saved Python number under one of those keys (an old checkpoint's) becomes a
+    # 0-d tensor on load, as torch's ``__setstate__`` makes it (SparseAdam counts in ints).
+    _scalars_become_tensors: bool = True
 
-    def _cast(self, p, index, key, value):
-        """A saved state value as this optimizer's own copy, on ``p``'s device and dtype."""
+    def _cast(self, p, index, key, value, fused=False):
+        """A saved state value as this optimizer's own copy, on ``p``'s device and dtype
+        (torch's policy; a fused group's ``step`` is float32 on the parameter's device)."""
         if isinstance(value, Tensor):
-            if key in self._host_state:
-                return value.detach().clone()
-            if key in self._device_scalars:
-                moved = value.detach().to(p.device)
-                return moved.clone() if moved.data is value.data else moved
-            if key in self._param_shaped_state and value.shape != p.shape:
-                raise ValueError(
-                    f"loaded state for parameter {index} has {key!r} of shape {value.shape}, "
-                    f"but the parameter has shape {p.shape}"
-                )
-            dtype = p.dtype if p.dtype.is_floating_point else value.dtype
-            moved = value.detach().to(p.device, dtype)
-            return moved.clone() if moved is value or moved.data is value.data else moved
+            value = value.detach()
+            if key == "step" and fused:
+                moved = value.to(p.device, float32)
+            elif key in self._host_state:
+                return value.clone()
+            elif key == "step" and key in self._device_scalars:
+                moved = value.to(p.device)
+            else:
+                if key in self._param_shaped_state and value.shape != p.shape:
+                    raise ValueError(
+                        f"loaded state for parameter {index} has {key!r} of shape "
+                        f"{value.shape}, but the parameter has shape {p.shape}"
+                    )
+                moved = value.to(p.device, p.dtype if p.dtype.is_floating_point else value.dtype)
+            return moved.clone() if moved.data is value.data else moved
         if isinstance(value, dict):
-            return {k: self._cast(p, index, k, v) for k, v in value.items()}
+            return {k: self._cast(p, index, k, v, fused) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(self._cast(p, index, None, v) for v in value)
+            return type(value)(self._cast(p, index, None, v, fused) for v in value)
+        scalar_keys = self._host_state + self._device_scalars
+        if self._scalars_become_tensors and key in scalar_keys and _is_number(value):
+            fused_step = fused and key == "step"
+            device = p.device if key in self._device_scalars or fused_step else "cpu"
+            return full((), float(value), dtype=scalar_dtype(fused_step), device=device)
         return value
 
     def state_nbytes(self) -> int:
@@ -394,6 +414,10 @@ class Optimizer:
             keys = sorted(key for key in group if key != "params")
             text += "".join(f"    {key}: {group[key]}\n" for key in keys)
         return text + ")"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _typename(value) -> str:

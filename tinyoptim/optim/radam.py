@@ -44,6 +44,13 @@ class RAdam(Optimizer):
     """RAdam; with ``decoupled_weight_decay=True`` its decay is AdamW's."""
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
+    _group_fallbacks = dict(
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+        decoupled_weight_decay=False,
+        capturable=False,
+    )
 
     def __init__(
         self,

@@ -39,6 +39,14 @@ class RMSprop(Optimizer):
     """RMSprop, optionally centered and with momentum."""
 
     _param_shaped_state = ("square_avg", "momentum_buffer", "grad_avg")
+    _group_fallbacks = dict(
+        momentum=0,
+        centered=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+        capturable=False,
+    )
 
     def __init__(
         self,

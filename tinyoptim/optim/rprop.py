@@ -39,6 +39,7 @@ class Rprop(Optimizer):
     """Rprop: per-element step sizes adapted from the signs of successive gradients."""
 
     _param_shaped_state = ("prev", "step_size")
+    _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 
     def __init__(
         self,

@@ -30,6 +30,9 @@ class SGD(Optimizer):
     """Stochastic gradient descent (optionally with momentum and Nesterov momentum)."""
 
     _param_shaped_state = ("momentum_buffer",)
+    _group_fallbacks = dict(
+        nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False
+    )
 
     def __init__(
         self,
