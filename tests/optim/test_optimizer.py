@@ -273,3 +273,28 @@ def test_sgd_without_momentum_keeps_no_state(foreach):
         opt.step()
     assert opt.state_dict()["state"] == {}  # torch's layout: no entries at all
     assert np.allclose(small.detach().numpy(), 0.8) and np.allclose(big.detach().numpy(), 0.8)
+
+
+def test_constructor_comparisons_are_torchs():
+    """Each optimizer tests its arguments with torch's own comparison, so NaN and wrongly
+    typed values fare as they do there."""
+    nan = float("nan")
+    SGD([param(2)], lr=nan, weight_decay=nan)  # SGD tests lr < 0: NaN passes
+    with pytest.raises(ValueError, match="Invalid learning rate: nan"):
+        tinyoptim.optim.Adam([param(2)], lr=nan)  # Adam tests 0 <= lr
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'NoneType'"):
+        SGD([param(2)], lr=None)
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'float'"):
+        tinyoptim.optim.SparseAdam([param(2)], lr=None)
+    for name in ("Adam", "AdamW", "SparseAdam", "Adamax", "NAdam", "RAdam"):
+        with pytest.raises(IndexError):  # betas[1] of a 1-tuple
+            getattr(tinyoptim.optim, name)([param(2)], betas=(0.9,))
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "NAdam"])
+def test_betas_given_as_a_list(name):
+    """Adam and AdamW store them as a tuple, the others as given (torch)."""
+    opt = getattr(tinyoptim.optim, name)([param(2)], betas=[0.8, 0.9])
+    expected = (0.8, 0.9) if name != "NAdam" else [0.8, 0.9]
+    assert opt.param_groups[0]["betas"] == expected
+    assert type(opt.param_groups[0]["betas"]) is type(expected)

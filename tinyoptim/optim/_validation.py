@@ -20,10 +20,19 @@ GROUP_SIZE = (
 )
 
 
-def check_lr(lr) -> None:
+def check_lr(lr, test: str = "0 <= lr") -> None:
+    """``Invalid learning rate`` unless ``test`` holds, written as torch writes it for the
+    optimizer: ``0 <= lr`` (NaN fails), ``0 < lr`` (SparseAdam) or ``lr >= 0`` (SGD, whose
+    ``lr < 0.0`` lets NaN through). A wrongly typed lr fails the same comparison."""
     if _is_tensor(lr):
         raise TypeError("tinyoptim does not support a Tensor lr; pass a Python float")
-    if not 0.0 <= lr:
+    if test == "0 < lr":
+        valid = 0.0 < lr
+    elif test == "lr >= 0":
+        valid = not lr < 0.0
+    else:
+        valid = 0.0 <= lr
+    if not valid:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
@@ -56,7 +65,8 @@ def check_epsilon(eps) -> None:
 
 def check_betas(betas) -> None:
     """``0 <= beta < 1`` for each beta; Tensor betas are not supported (deviation 4)."""
-    for index, beta in enumerate(betas):
+    for index in (0, 1):  # betas[1] of a 1-tuple raises torch's IndexError
+        beta = betas[index]
         if _is_tensor(beta):
             raise TypeError("tinyoptim does not support Tensor betas; pass Python floats")
         if not 0.0 <= beta < 1.0:

@@ -68,8 +68,9 @@ class Adam(Optimizer):
         msg.check_epsilon(eps)
         msg.check_betas(betas)
         msg.check_non_negative("weight_decay", weight_decay)
-        if not all(isinstance(beta, float) for beta in betas):
+        if not all(isinstance(beta, float) for beta in betas[:2]):
             raise ValueError("betas must be either both floats or both Tensors")
+        betas = tuple(betas)  # torch stores a list given as a tuple
         msg.check_unsupported_flags(capturable, differentiable)
         defaults = dict(
             lr=lr,

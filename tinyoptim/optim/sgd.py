@@ -49,10 +49,11 @@ class SGD(Optimizer):
         fused=None,
     ):
         if lr is not required:
-            msg.check_lr(lr)
-        if momentum < 0.0:
+            msg.check_lr(lr, "lr >= 0")
+        if momentum < 0.0:  # torch's tests here let NaN through
             raise ValueError(f"Invalid momentum value: {momentum}")
-        msg.check_non_negative("weight_decay", weight_decay)
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         msg.check_unsupported_flags(differentiable=differentiable)

@@ -41,9 +41,7 @@ class SparseAdam(Optimizer):
     _scalars_become_tensors = False  # its step is a Python int, as in torch
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
-        msg.check_lr(lr)
-        if not 0.0 < lr:  # SparseAdam alone refuses lr = 0 (and eps = 0)
-            raise ValueError(f"Invalid learning rate: {lr}")
+        msg.check_lr(lr, "0 < lr")  # SparseAdam alone refuses lr = 0 (and eps = 0)
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         msg.check_betas(betas)
