@@ -99,8 +99,33 @@ def test_unknown_line_search_fails_in_step_and_changes_nothing():
     with pytest.raises(RuntimeError) as info:
         opt.step(closure)
     assert str(info.value) == "only 'strong_wolfe' is supported"
-    # checked before anything runs (API.md deviation 5); torch raises inside its loop
-    assert p.detach().numpy().tolist() == [3.0, -4.0] and not calls and len(opt.state) == 0
+    # where torch finds out, in its first iteration, with the counts undone (deviation 5)
+    assert p.detach().numpy().tolist() == [3.0, -4.0] and len(calls) == 1
+    assert opt.state[p]["func_evals"] == 0 and opt.state[p]["n_iter"] == 0
+
+    p.data[...] = 0.0  # already optimal: torch returns before it looks at line_search_fn
+    assert opt.step(closure).item() == 0.0
+
+
+def test_max_iter_zero_evaluates_once_and_keeps_empty_history():
+    """torch stores its (empty) history as None values, and a later step starts from it."""
+    p = tinyoptim.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    opt = LBFGS([p], max_iter=0)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum() * 0.5
+        loss.backward()
+        return loss
+
+    assert opt.step(closure).item() == 2.5
+    state = opt.state_dict()["state"][0]
+    assert state["func_evals"] == 1 and state["n_iter"] == 0
+    history = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
+    assert all(state[key] is None for key in history)
+    opt.param_groups[0]["max_iter"] = 3
+    opt.step(closure)
+    assert opt.state[p]["n_iter"] == 1 and opt.state[p]["func_evals"] == 3
 
 
 # -- numbers ---------------------------------------------------------------------------------

@@ -149,8 +149,6 @@ class LBFGS(Optimizer):
         tolerance_change = group["tolerance_change"]
         history_size = group["history_size"]
         line_search_fn = group["line_search_fn"]
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise RuntimeError(LINE_SEARCH)  # before anything moves (API.md deviation 5)
 
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
@@ -212,6 +210,10 @@ class LBFGS(Optimizer):
                 break  # not a descent direction: no move
 
             if line_search_fn is not None:
+                if line_search_fn != "strong_wolfe":  # where torch finds out: only ever on
+                    state["func_evals"] -= 1  # a call's first iteration, before anything
+                    state["n_iter"] -= 1  # moved, so undoing the counts restores all
+                    raise RuntimeError(LINE_SEARCH)  # (API.md deviation 5)
                 x_init = self._clone_param()
 
                 def obj_func(x, t, d):
@@ -265,18 +267,20 @@ class LBFGS(Optimizer):
         def array(value):
             return value.data if isinstance(value, Tensor) else value
 
+        def arrays(values):
+            return None if values is None else [array(v) for v in values]
+
         t = state.get("t")
         if isinstance(t, Tensor):
             t = self._read(t.data)
-        al = state.get("al")
         return (
             array(state.get("d")),
             t,
-            [array(v) for v in state["old_dirs"]] if "old_dirs" in state else None,
-            [array(v) for v in state["old_stps"]] if "old_stps" in state else None,
-            [array(v) for v in state["ro"]] if "ro" in state else None,
+            arrays(state.get("old_dirs")),
+            arrays(state.get("old_stps")),
+            arrays(state.get("ro")),
             array(state.get("H_diag")),
-            [array(v) for v in al] if al is not None else None,
+            arrays(state.get("al")),
             array(state.get("prev_flat_grad")),
             state.get("prev_loss"),
         )
@@ -292,12 +296,12 @@ class LBFGS(Optimizer):
             )
 
         state["d"] = tensor(d)
-        if type(t) not in (int, float):  # a value of the dtype: a 0-d tensor, as torch's
+        if t is not None and type(t) not in (int, float):  # a 0-d tensor, as torch's
             t = self._params[0].backend.xp.asarray(t)
         state["t"] = tensor(t)
-        state["old_dirs"] = [tensor(v) for v in old_dirs]
-        state["old_stps"] = [tensor(v) for v in old_stps]
-        state["ro"] = [tensor(v) for v in ro]
+        state["old_dirs"] = None if old_dirs is None else [tensor(v) for v in old_dirs]
+        state["old_stps"] = None if old_stps is None else [tensor(v) for v in old_stps]
+        state["ro"] = None if ro is None else [tensor(v) for v in ro]
         state["H_diag"] = tensor(H_diag)
         if al is not None:
             state["al"] = [tensor(v) for v in al]
