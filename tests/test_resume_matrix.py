@@ -162,8 +162,11 @@ def test_resumed_run_is_bitwise_the_straight_run(runs, dtype, case):
     want, got = run["straight"], run["resumed"]
     assert sorted(got) == sorted(want)
     for key in want:
-        assert (got[key].dtype, got[key].shape) == (want[key].dtype, want[key].shape), key
-        assert got[key].tobytes() == want[key].tobytes(), f"{key}: {got[key]} != {want[key]}"
+        expected = want[key]
+        if key.endswith(("|'eta'", "|'mu'")):  # ASGD's take the parameters' dtype on load,
+            expected = expected.astype(dtype)  # as in torch, which then rounds them to it
+        assert (got[key].dtype, got[key].shape) == (expected.dtype, expected.shape), key
+        assert got[key].tobytes() == expected.tobytes(), f"{key}: {got[key]} != {expected}"
 
 
 @pytest.mark.slow

@@ -21,6 +21,9 @@ def test_tensor_infers_torch_dtypes(device):
     assert tinyoptim.tensor(np.zeros(2, np.float64), device=device).dtype == tinyoptim.float64
     assert tinyoptim.tensor(np.zeros(2, np.int32), device=device).dtype == tinyoptim.int32
     assert tinyoptim.tensor(2.5, device=device).shape == ()
+    assert tinyoptim.tensor(np.float64(1.5), device=device).dtype == tinyoptim.float64
+    assert tinyoptim.tensor(np.float16(1.5), device=device).dtype == tinyoptim.float16
+    assert tinyoptim.tensor(np.int32(3), device=device).dtype == tinyoptim.int32  # as arrays
     tinyoptim.set_default_dtype(tinyoptim.float64)
     assert tinyoptim.tensor([1.0], device=device).dtype == tinyoptim.float64
     assert tinyoptim.zeros(2, device=device).dtype == tinyoptim.float64

@@ -11,11 +11,11 @@ def host_array(data, dtype=None) -> numpy.ndarray:
     """A NumPy array from Python data, with torch's dtype inference.
 
     Python floats become the default dtype (float32), ints int64, bools bool. A NumPy
-    array keeps its dtype unless ``dtype`` is given.
+    array or scalar (``numpy.float64(1.5)``) keeps its dtype unless ``dtype`` is given.
     """
     if dtype is not None:
         return _from_data(data, as_dtype(dtype).np)
-    if isinstance(data, numpy.ndarray):
+    if isinstance(data, (numpy.ndarray, numpy.generic)):
         array = numpy.array(data)
     else:
         array = _from_data(data, None)
