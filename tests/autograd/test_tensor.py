@@ -201,6 +201,12 @@ def test_grad_setter_checks(device):
     other = "cpu" if device != "cpu" else "strict"
     with pytest.raises(RuntimeError, match="assigned grad has data located on a different device"):
         x.grad = tinyoptim.ones(2, device=other)
+    with pytest.raises(RuntimeError) as info:  # torch's rule: the grad has the tensor's dtype
+        x.grad = tinyoptim.ones(2, dtype=tinyoptim.float64, device=device)
+    assert str(info.value).startswith(
+        "attempting to assign a gradient with dtype 'float64' to a tensor with grad_dtype "
+        "'float32'. The gradient must match the tensor's grad_dtype"
+    )
     x.grad = None
     assert x.grad is None
 

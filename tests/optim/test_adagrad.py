@@ -211,7 +211,7 @@ def test_sparse_gradient_with_weight_decay_is_refused_before_any_write(foreach, 
     a, table = param(2, device=device), param(4, 2, device=device)
     opt = Adagrad([a, table], weight_decay=0.1, foreach=foreach)
     a.grad = tinyoptim.ones(2, device=device)
-    table.grad, _ = sparse_grad([0, 2], np.ones((2, 2)), (4, 2), device)
+    table.grad, _ = sparse_grad([0, 2], np.ones((2, 2), np.float32), (4, 2), device)
     with pytest.raises(RuntimeError) as info:
         opt.step()
     assert str(info.value) == "weight_decay option is not compatible with sparse gradients"

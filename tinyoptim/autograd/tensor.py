@@ -146,6 +146,12 @@ class Tensor(TensorOps):
                 raise RuntimeError("assigned grad has data of a different size")
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype.name}' to a "
+                    f"tensor with grad_dtype '{self.dtype.name}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype)."
+                )
         self._grad = value
 
     @property
