@@ -119,7 +119,7 @@ class TensorOps:
         return activation.Relu.apply(self)
 
     def clamp(self, min=None, max=None):
-        return ew.Clamp.apply(self, min=min, max=max)
+        return ew.Clamp.apply(self, min=_bound(min), max=_bound(max))
 
     clip = clamp
 
@@ -296,7 +296,7 @@ class TensorOps:
         return inplace.apply(self, ew.Div, other)
 
     def clamp_(self, min=None, max=None):
-        return inplace.apply(self, ew.Clamp, min=min, max=max)
+        return inplace.apply(self, ew.Clamp, min=_bound(min), max=_bound(max))
 
     clip_ = clamp_
 
@@ -322,6 +322,12 @@ def _reshape(t: Tensor, shape_args) -> Tensor:
 def _same_device(a: Tensor, b: Tensor) -> None:
     if a._device != b._device:
         raise RuntimeError(DEVICE_MISMATCH.format(a._device, b._device))
+
+
+def _bound(value):
+    """A clamp bound as ``Clamp`` takes it: a tensor's array (bounds get no gradient); a
+    number, None or anything else as it is (``Clamp`` says what it cannot take)."""
+    return value.data if isinstance(value, Tensor) else value
 
 
 def _operand(other, like: Tensor):

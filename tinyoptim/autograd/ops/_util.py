@@ -62,18 +62,32 @@ def broadcast_operands(a, b, true_division: bool = False):
 
     At least one operand is an array; the other may be a Python scalar.
     """
-    a_scalar, b_scalar = isinstance(a, _PYTHON_SCALARS), isinstance(b, _PYTHON_SCALARS)
-    # promote can change something only for an integer or bool array: test that cheaply.
-    integral = (b_scalar and a.dtype.kind in "iub") or (a_scalar and b.dtype.kind in "iub")
-    if true_division or integral:
-        a, b = promote(a, b, true_division)
-    if a_scalar or b_scalar:  # a scalar always broadcasts, and gets no gradient
-        return a, b, NOT_BROADCAST
+    a, b = promote_operands(a, b, true_division)
+    if isinstance(a, _PYTHON_SCALARS) or isinstance(b, _PYTHON_SCALARS):
+        return a, b, NOT_BROADCAST  # a scalar always broadcasts, and gets no gradient
     shape_a, shape_b = a.shape, b.shape
     if shape_a == shape_b:
         return a, b, NOT_BROADCAST
     check_broadcast(shape_a, shape_b)
     return a, b, (shape_a, shape_b)
+
+
+def promote_operands(a, b, true_division: bool = False):
+    """``a`` and ``b`` (arrays, or one Python scalar) in the dtypes NumPy must compute in to
+    give torch's result dtype: two arrays are cast to ``result_dtype``; an integer array
+    meeting a Python float, or divided, becomes the default float dtype (``promote``)."""
+    a_scalar, b_scalar = isinstance(a, _PYTHON_SCALARS), isinstance(b, _PYTHON_SCALARS)
+    if a_scalar and b_scalar:  # NumPy's 0-d float64 results are Python floats too
+        return a, b
+    if not (a_scalar or b_scalar) and a.dtype != b.dtype:
+        target = result_dtype(a, b)
+        a = a if a.dtype == target else a.astype(target)
+        b = b if b.dtype == target else b.astype(target)
+    # promote can change something only for an integer or bool array: test that cheaply.
+    integral = (b_scalar and a.dtype.kind in "iub") or (a_scalar and b.dtype.kind in "iub")
+    if true_division or integral:
+        a, b = promote(a, b, true_division)
+    return a, b
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
@@ -117,6 +131,37 @@ def promote(a, b, true_division: bool = False):
         if b_int and hasattr(b, "dtype"):
             b = b.astype(dtype)
     return a, b
+
+
+def result_dtype(a, b):
+    """torch's result dtype for two arrays of different dtypes (NumPy's differs twice).
+
+    Like NumPy, torch promotes within a category (bool < integer < floating point), but an
+    integer meeting a float gives that float (int64 with float32 is float32, not float64).
+    And a 0-d array (a "zero-dim tensor") takes part only when its category is higher than
+    the other operand's: float32 with a 0-d float64 stays float32, int32 with a 0-d int64
+    stays int32, while int64 with a 0-d float64 is float64.
+    """
+    if (a.ndim == 0) != (b.ndim == 0):
+        dimensioned, zero_dim = (a, b) if b.ndim == 0 else (b, a)
+        higher = dimensioned.dtype
+        if _category(higher) >= _category(zero_dim.dtype) and higher.kind != "b":
+            return higher
+    return _promote_types(a.dtype, b.dtype)
+
+
+def _category(dtype) -> int:
+    return {"b": 0, "u": 1, "i": 1, "f": 2}[dtype.kind]
+
+
+def _promote_types(a, b):
+    """The wider of two dtypes, torch's way, among tinyoptim's (bool, uint8, int32, int64,
+    float16, float32, float64): a float beats an integer, bool loses to all, else size."""
+    if (a.kind == "f") != (b.kind == "f"):
+        return a if a.kind == "f" else b
+    if a.kind == "b" or b.kind == "b":
+        return b if a.kind == "b" else a
+    return a if a.itemsize >= b.itemsize else b
 
 
 def _is_integral(value) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
-from ._util import broadcast_operands, check_broadcast, shape_of, unbroadcast
+from ._util import broadcast_operands, check_broadcast, promote_operands, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -226,9 +226,9 @@ class Clamp(Function):
         ctx.bounds = min, max
         out = a
         if min is not None:
-            out = ctx.xp.maximum(out, min)
+            out = ctx.xp.maximum(*promote_operands(out, min))
         if max is not None:
-            out = ctx.xp.minimum(out, max)
+            out = ctx.xp.minimum(*promote_operands(out, max))
         return out
 
     @staticmethod
@@ -248,6 +248,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(shape_of(a), shape_of(b))
+        a, b = promote_operands(a, b)
         ctx.save_for_backward(a, b)
         return ctx.xp.maximum(a, b)
 
@@ -266,6 +267,7 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(shape_of(a), shape_of(b))
+        a, b = promote_operands(a, b)
         ctx.save_for_backward(a, b)
         return ctx.xp.minimum(a, b)
 
@@ -286,7 +288,7 @@ class Where(Function):
         ctx.save_for_backward(cond)
         ctx.shapes = shape_of(a), shape_of(b)
         check_broadcast(shape_of(cond), *ctx.shapes)
-        return ctx.xp.where(cond, a, b)
+        return ctx.xp.where(cond, *promote_operands(a, b))
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,0 +1,75 @@
+"""Result dtypes of binary ops on two tensors, torch's rules rather than NumPy's.
+
+Two differences matter: an integer meeting a float gives that float (NumPy widens int64
+with float32 to float64), and a 0-d tensor only counts when its category (bool < integer <
+float) is above the other operand's (NumPy 2 lets a 0-d float64 array widen float32).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import tinyoptim
+from tests.torch_ref import torch
+
+DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]
+SHAPES = [((2,), ()), ((), (2,)), ((2,), (2,)), ((), ())]
+OPS = {
+    "add": lambda lib, x, y: x + y,
+    "mul": lambda lib, x, y: x * y,
+    "div": lambda lib, x, y: x / y,
+    "maximum": lambda lib, x, y: lib.maximum(x, y),
+    "minimum": lambda lib, x, y: lib.minimum(x, y),
+    "where": lambda lib, x, y: lib.where(lib.ones(2, dtype=lib.bool, device=DEVICE), x, y),
+}
+DEVICE = "cpu"
+
+# (dtype a, shape a, dtype b, shape b) -> torch's result dtype, written out
+EXPECTED = [
+    ("float32", (2,), "float64", (), "float32"),  # a 0-d float64 does not widen float32
+    ("float32", (2,), "int64", (), "float32"),
+    ("int32", (2,), "int64", (), "int32"),  # nor a 0-d int64 an int32
+    ("int64", (2,), "float64", (), "float64"),  # a higher category does count
+    ("bool", (2,), "int32", (), "int32"),
+    ("float16", (2,), "float32", (), "float16"),
+    ("int64", (2,), "float32", (2,), "float32"),  # integer with float: the float
+    ("int32", (2,), "float16", (2,), "float16"),
+    ("uint8", (2,), "int32", (2,), "int32"),
+    ("float32", (2,), "float64", (2,), "float64"),
+    ("float64", (), "float32", (), "float64"),  # two 0-d: plain promotion
+]
+
+
+def _pair(lib, a, shape_a, b, shape_b):
+    x = lib.ones(shape_a, dtype=getattr(lib, a), device=DEVICE)
+    y = lib.ones(shape_b, dtype=getattr(lib, b), device=DEVICE)
+    return x, y
+
+
+@pytest.mark.parametrize("a, shape_a, b, shape_b, expected", EXPECTED)
+@pytest.mark.parametrize("op", ["add", "mul", "maximum", "where"])
+def test_result_dtype(op, a, shape_a, b, shape_b, expected):
+    x, y = _pair(tinyoptim, a, shape_a, b, shape_b)
+    assert OPS[op](tinyoptim, x, y).dtype == getattr(tinyoptim, expected)
+
+
+def test_the_values_are_computed_in_the_result_dtype():
+    x = tinyoptim.tensor([0.1, 0.2], dtype=tinyoptim.float32)
+    third = tinyoptim.tensor(1 / 3, dtype=tinyoptim.float64)
+    product = x * third  # float32 arithmetic: the 0-d float64 is cast first
+    expected = tinyoptim.tensor([0.1, 0.2]) * tinyoptim.tensor(1 / 3)
+    assert product.tolist() == expected.tolist()
+
+
+@pytest.mark.skipif(torch is None, reason="needs torch 2.13")
+def test_every_pair_matches_torch():
+    for (a, b), (shape_a, shape_b), op in itertools.product(
+        itertools.product(DTYPES, DTYPES), SHAPES, OPS
+    ):
+        if op == "div" and "bool" in (a, b):
+            continue
+        ours = OPS[op](tinyoptim, *_pair(tinyoptim, a, shape_a, b, shape_b)).dtype
+        theirs = OPS[op](torch, *_pair(torch, a, shape_a, b, shape_b)).dtype
+        assert str(ours).split(".")[1] == str(theirs).split(".")[1], (op, a, shape_a, b, shape_b)
