@@ -6,7 +6,7 @@ Hostile files and crashes mid-save run in subprocesses: tests/test_serialization
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
@@ -35,6 +35,7 @@ def test_nested_structure_round_trips(tmp_path, device):
         "none": None,
         3: {"int key": 1, 4: (), "nested": [[{}], ()]},
         "ordered": OrderedDict([("z", 1), ("a", 2)]),
+        "counter": Counter({4: 2, 2: 1}),
         "tensors": [tinyoptim.tensor(x, device=device) for x in (1.5, [1, 2], [[True]])],
         "scalar": tinyoptim.tensor(2.0, dtype="float64", device=device),
         "empty": tinyoptim.zeros(0, 3, device=device),
@@ -192,6 +193,10 @@ SCHEDULERS = {
     ),
     "CyclicLR": lambda opt: lr_scheduler.CyclicLR(opt, 0.01, 0.1),
     "CosineAnnealingWarmRestarts": lambda opt: lr_scheduler.CosineAnnealingWarmRestarts(opt, 3),
+    "MultiStepLR": lambda opt: lr_scheduler.MultiStepLR(opt, [2, 4, 4]),  # a Counter inside
+    "ChainedScheduler": lambda opt: lr_scheduler.ChainedScheduler(
+        [lr_scheduler.MultiStepLR(opt, [3]), lr_scheduler.ExponentialLR(opt, 0.9)]
+    ),
 }
 
 
@@ -203,6 +208,27 @@ def test_scheduler_state_dict_round_trips(tmp_path, name):
         opt.step()
         scheduler.step(1.0) if name == "ReduceLROnPlateau" else scheduler.step()
     _round_trip(scheduler.state_dict(), tmp_path)
+
+
+def test_a_reloaded_multistep_lr_goes_on_as_the_original(tmp_path):
+    """Its milestones are a Counter, read with a missing key meaning 0."""
+
+    def run(reload):
+        opt = tinyoptim.optim.SGD([tinyoptim.ones(2, requires_grad=True)], lr=1.0)
+        scheduler = lr_scheduler.MultiStepLR(opt, [2, 4, 4], gamma=0.5)
+        lrs = []
+        for step in range(7):
+            if reload and step == 3:
+                path = tmp_path / "s.safetensors"
+                tinyoptim.save(scheduler.state_dict(), path)
+                scheduler = lr_scheduler.MultiStepLR(opt, [1])
+                scheduler.load_state_dict(tinyoptim.load(path))
+            opt.step()
+            scheduler.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+
+    assert run(reload=True) == run(reload=False) == [1.0, 0.5, 0.5, 0.125, 0.125, 0.125, 0.125]
 
 
 def test_tensors_reload_on_their_device_unless_mapped(tmp_path):

@@ -8,13 +8,15 @@ a safetensors file (see ``serialization.py``)::
     NODE = null | true | false | int | float | string
          | {"type": "float", "value": "nan" | "inf" | "-inf"}
          | {"type": "list" | "tuple", "items": [NODE, ...]}
-         | {"type": "dict" | "OrderedDict", "items": [[string | int, NODE], ...]}
+         | {"type": "dict" | "OrderedDict" | "Counter", "items": [[string | int, NODE], ...]}
          | {"type": "tensor", "key": NAME, "device": "cpu", "requires_grad": false}
          | {"type": "ndarray", "key": NAME}
 
 Tags keep what JSON alone would lose: tuples, int keys, key order, non-finite floats,
-and tensors against NumPy arrays. Reading is strict: the depth is measured before the
-JSON is parsed, and every node is checked before any array is read.
+tensors against NumPy arrays, and the dict types of the standard library that state
+dicts hold (MultiStepLR keeps its milestones in a ``Counter``). Reading is strict: the
+depth is measured before the JSON is parsed, and every node is checked before any array
+is read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy
 
@@ -42,12 +44,14 @@ DTYPES = {
     "BOOL": "bool",
     "U8": "uint8",
 }
+_DICTS = {"dict": dict, "OrderedDict": OrderedDict, "Counter": Counter}  # type name -> type
 _FIELDS = {
     "float": {"type", "value"},
     "list": {"type", "items"},
     "tuple": {"type", "items"},
     "dict": {"type", "items"},
     "OrderedDict": {"type", "items"},
+    "Counter": {"type", "items"},
     "tensor": {"type", "key", "device", "requires_grad"},
     "ndarray": {"type", "key"},
 }
@@ -109,9 +113,9 @@ def build(node, arrays: dict, place):
     if kind in ("list", "tuple"):
         items = [build(item, arrays, place) for item in node["items"]]
         return items if kind == "list" else tuple(items)
-    if kind in ("dict", "OrderedDict"):
+    if kind in _DICTS:
         pairs = ((key, build(item, arrays, place)) for key, item in node["items"])
-        return dict(pairs) if kind == "dict" else OrderedDict(pairs)
+        return _DICTS[kind](dict(pairs))  # Counter(pairs) would count the pairs
     array = arrays[node["key"]]
     if kind == "ndarray":
         return array
@@ -175,7 +179,7 @@ def _encode(value, path: tuple, arrays: dict):
     if type(value) in (list, tuple):
         items = [_encode(item, (*path, i), arrays) for i, item in enumerate(value)]
         return {"type": type(value).__name__, "items": items}
-    if type(value) in (dict, OrderedDict):
+    if type(value) in _DICTS.values():
         items = []
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
@@ -235,7 +239,7 @@ def _check(node, tensors: dict, used: list, where: str) -> None:
             raise ValueError(f"the manifest entry at {where} has no list of items")
         for i, item in enumerate(node["items"]):
             _check(item, tensors, used, f"{where}[{i}]")
-    elif kind in ("dict", "OrderedDict"):
+    elif kind in _DICTS:
         pairs = node["items"]
         if not isinstance(pairs, list) or not all(_is_pair(pair) for pair in pairs):
             raise ValueError(f"the manifest entry at {where} has no list of key-value pairs")
