@@ -62,9 +62,11 @@ def broadcast_operands(a, b, true_division: bool = False):
 
     At least one operand is an array; the other may be a Python scalar.
     """
-    a, b = promote_operands(a, b, true_division)
     if isinstance(a, _PYTHON_SCALARS) or isinstance(b, _PYTHON_SCALARS):
+        a, b = promote_operands(a, b, true_division)
         return a, b, NOT_BROADCAST  # a scalar always broadcasts, and gets no gradient
+    if true_division or a.dtype != b.dtype:  # two arrays of one dtype: the common case
+        a, b = promote_operands(a, b, true_division)
     shape_a, shape_b = a.shape, b.shape
     if shape_a == shape_b:
         return a, b, NOT_BROADCAST
