@@ -30,6 +30,13 @@ def test_tensor_infers_torch_dtypes(device):
     assert tinyoptim.get_default_dtype() == tinyoptim.float64
 
 
+def test_dtypes_are_the_modules_own():
+    """As with torch.dtype, there are no others to make: equality is identity."""
+    with pytest.raises(TypeError, match="cannot create 'tinyoptim.dtype' instances"):
+        tinyoptim.dtype("float32")
+    assert isinstance(tinyoptim.float32, tinyoptim.dtype)
+
+
 def test_tensor_always_copies(device):
     host = np.array([1.0, 2.0])
     t = tinyoptim.tensor(host, device=device)

@@ -13,6 +13,12 @@ class DType:
     """A tensor element type, e.g. ``tinyoptim.float32``."""
 
     __slots__ = ("name", "np", "is_floating_point", "itemsize")
+    _sealed = False  # set once the module's dtypes exist: there are no others, as in torch
+
+    def __new__(cls, *args, **kwargs):
+        if cls._sealed:
+            raise TypeError("cannot create 'tinyoptim.dtype' instances")
+        return super().__new__(cls)
 
     def __init__(self, name: str):
         self.name = name
@@ -35,6 +41,7 @@ int32 = DType("int32")
 bool_ = DType("bool")
 uint8 = DType("uint8")
 
+DType._sealed = True
 _BY_NP = {d.np: d for d in (float32, float64, float16, int64, int32, bool_, uint8)}
 _BY_NAME = {d.name: d for d in _BY_NP.values()}
 _BY_NAME.update(float="float32", double="float64", half="float16", long="int64", int="int32")
