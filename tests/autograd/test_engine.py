@@ -249,3 +249,21 @@ def test_gradient_dtype_follows_the_input(device):
     x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
     (x * 0.5).sum().backward()
     assert x.grad.dtype == tinyoptim.float32
+
+
+@pytest.mark.parametrize("later, expected", [("y * 3", 3.0), ("y + 1", 1.0), ("y.sin()", None)])
+def test_an_op_reads_the_value_before_a_later_in_place_op(later, expected, device):
+    """z's gradient flows to the y it read (x * 1), not through the mul_ that came after;
+    where z saved y itself, torch's modified-in-place error is raised instead."""
+    x = tinyoptim.ones(3, requires_grad=True, device=device)
+    y = x * 1
+    z = eval(later, {"y": y})
+    y.mul_(2)
+    if expected is None:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+        return
+    z.sum().backward(retain_graph=True)
+    assert x.grad.tolist() == [expected] * 3
+    y.sum().backward()  # and y's own graph now goes through mul_
+    assert x.grad.tolist() == [expected + 2.0] * 3

@@ -79,7 +79,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
     for i, (tensor, grad) in enumerate(zip(tensors, grad_tensors)):
         if tensor.grad_fn is None and not tensor._requires_grad:
             raise RuntimeError(NO_GRAD_FN.format(i))
-        _send(tensor, grad, False, pending, leaf_grads, ready)
+        _send(tensor, tensor.grad_fn, grad, False, pending, leaf_grads, ready)
 
     check_finite = anomaly.is_anomaly_enabled()
     pop = heapq.heappop
@@ -98,7 +98,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
         grads = node.backward(node, grad)
         if not isinstance(grads, tuple):
             grads = (grads,)
-        needs_grad, inputs = node.needs_grad, node.inputs
+        needs_grad, inputs, fns = node.needs_grad, node.inputs, node.input_fns
         for i, g in enumerate(grads):
             if g is None or not needs_grad[i]:
                 continue
@@ -112,7 +112,7 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
                 owned, g = node.fresh_grads or checked is not g, checked
             if check_finite and not isinstance(g, SparseGrad):
                 anomaly.check_gradient(node, i, g, node.backend)
-            _send(tensor, g, owned, pending, leaf_grads, ready)
+            _send(tensor, fns[i], g, owned, pending, leaf_grads, ready)
         if not retain_graph and node.saved:
             node.saved = None  # free what forward saved as soon as backward has used it
 
@@ -125,13 +125,13 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
     return None
 
 
-def _send(tensor, grad, owned: bool, pending, leaf_grads, ready) -> None:
-    """Add ``grad`` to what ``tensor`` has received so far in this backward pass.
+def _send(tensor, node, grad, owned: bool, pending, leaf_grads, ready) -> None:
+    """Add ``grad`` to what ``tensor`` has received so far in this backward pass: to its
+    ``node`` (its grad_fn when the op read it), or to the leaf itself.
 
     ``owned`` says that nothing outside the engine holds ``grad``, so later gradients may
     be added into it in place and a leaf may keep it as its ``.grad``.
     """
-    node = tensor.grad_fn
     if node is not None:
         if isinstance(grad, SparseGrad):
             grad, owned = grad.to_dense(), True

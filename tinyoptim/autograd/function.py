@@ -70,7 +70,7 @@ class Function:
         """Run the op on tensors (and plain values); record it when grad is needed."""
         ctx = object.__new__(cls)
         device = first = None
-        raw, needs_grad, inputs = [], [], []
+        raw, needs_grad, inputs, fns = [], [], [], []
         for arg in args:
             if isinstance(arg, Tensor):
                 if arg._device is not device:  # devices are interned: usually the same object
@@ -80,10 +80,12 @@ class Function:
                 raw.append(arg.data)
                 needs_grad.append(arg._requires_grad)
                 inputs.append(arg)
+                fns.append(arg.grad_fn)
             else:
                 raw.append(arg)
                 needs_grad.append(False)
                 inputs.append(None)
+                fns.append(None)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply() needs at least one tinyoptim.Tensor argument")
 
@@ -100,6 +102,9 @@ class Function:
             return Tensor._make(out, device)
         result = Tensor._make(out, device, True)
         ctx.inputs = inputs
+        # the nodes that made the inputs, now: a later in-place op gives an input another
+        # grad_fn, but this op's gradient still flows to the value it read, as in torch
+        ctx.input_fns = fns
         ctx.sequence = next(_sequence)
         if ctx.saved:
             ctx._versions = _saved_versions(ctx.saved, inputs, raw, result)
@@ -123,7 +128,7 @@ class Function:
 
     def parents(self):
         """The nodes that produced this node's inputs (to walk the graph)."""
-        return [t.grad_fn for t, need in zip(self.inputs, self.needs_grad) if need and t.grad_fn]
+        return [fn for fn, need in zip(self.input_fns, self.needs_grad) if need and fn]
 
     def check_saved(self) -> None:
         """Raise torch's errors if saved values were freed or modified in place since."""
