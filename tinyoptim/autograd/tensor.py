@@ -261,7 +261,8 @@ class Tensor(TensorOps):
         device, dtype = _parse_to(self, *args, **kwargs)
         if device == self._device and dtype == self.dtype:
             return self
-        return ew.ToCopy.apply(self, device=device, dtype=dtype)
+        source = self if dtype.is_floating_point else self.detach()  # no integer gradients
+        return ew.ToCopy.apply(source, device=device, dtype=dtype)
 
     def cuda(self, device=None) -> Tensor:
         return self.to("cuda" if device is None else device)

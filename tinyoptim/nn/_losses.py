@@ -92,6 +92,8 @@ def cross_entropy(
     _check_class_weight(weight, classes)
     w = None if weight is None else weight.reshape((-1,) + (1,) * (input.ndim - class_dim - 1))
     if target.dtype.is_floating_point:
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if target.shape != input.shape:
             raise RuntimeError(
                 f"Expected target size {list(input.shape)}, got {list(target.shape)}"

@@ -52,6 +52,8 @@ class Conv2d(Module):
             raise ValueError(
                 f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
             )
+        if padding == "same" and self.stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding")
         self.groups, self.padding_mode = groups, padding_mode
         self.weight = Parameter(

@@ -260,6 +260,8 @@ def batch_norm(
             )
         mean = input.mean(dim=axes, keepdim=True)
         var = input.var(dim=axes, keepdim=True, correction=0)
+        if count == 0:  # an empty batch leaves the running statistics alone, as in torch
+            running_mean = running_var = None
         if running_mean is not None:
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)

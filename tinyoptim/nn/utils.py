@@ -37,7 +37,9 @@ def _values(grad) -> Tensor:
 
 
 def _vector_norm(t: Tensor, norm_type: float) -> Tensor:
-    r"""(\sum |t|^p)^{1/p}; the largest |t| for p = inf."""
+    r"""(\sum |t|^p)^{1/p}; the largest |t| for p = inf, the count of non-zeros for p = 0."""
+    if norm_type == 0:
+        return (t != 0).to(t.dtype).sum()
     if norm_type == math.inf:
         return t.abs().amax()
     if norm_type == -math.inf:

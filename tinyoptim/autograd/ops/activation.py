@@ -45,7 +45,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""z = \max(a, 0);  dz/da = 1 where a > 0, else 0."""
+    r"""z = \max(a, 0);  dz/da = 0 where a <= 0, else 1 (so a NaN passes its gradient)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -58,7 +58,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * (out > 0)
+        return grad * ~(out <= 0)  # torch's rule: a NaN input passes its gradient on
 
 
 class Gelu(Function):

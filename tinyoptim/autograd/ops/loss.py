@@ -62,7 +62,9 @@ class NllLoss(Function):
         elif ctx.reduction == "sum":
             coefficient = -w * grad
         else:
-            coefficient = -w * (grad / ctx.total_weight)
+            # every target ignored: the loss is 0/0, but torch's gradient is 0, not NaN
+            total = xp.where(ctx.total_weight == 0, 1, ctx.total_weight)
+            coefficient = -w * (grad / total)
         one_hot = safe[..., None] == xp.arange(ctx.classes)
         moved = one_hot * coefficient[..., None]
         return xp.moveaxis(moved, -1, 1).reshape(ctx.input_shape), None, None

@@ -107,7 +107,9 @@ def _first_inside(xp, x_shape, geometry):
     for a in (0, 1):
         taps = axis_taps(kernel[a], stride[a], padding[a], dilation[a], x_shape[2 + a], out_hw[a])
         reaches = [range(tap[1].start, tap[1].stop) if tap else range(0) for tap in taps]
-        firsts.append([next(k for k, r in enumerate(reaches) if o in r) for o in range(out_hw[a])])
+        firsts.append(  # 0 for a window wholly on the padding (its maximum is -inf)
+            [next((k for k, r in enumerate(reaches) if o in r), 0) for o in range(out_hw[a])]
+        )
     if not any(firsts[0]) and not any(firsts[1]):
         return xp.zeros(shape, dtype=dtype)
     rows = xp.asarray(firsts[0], dtype=dtype).reshape(-1, 1)

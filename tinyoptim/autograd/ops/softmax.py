@@ -14,6 +14,9 @@ class Softmax(Function):
         _check_float(a, "softmax")
         xp = ctx.xp
         ctx.dim = dim = normalize_dim(dim, a.ndim) if a.ndim else None
+        if a.size == 0:  # nothing to normalise (and no maximum to shift by)
+            ctx.save_for_backward(a.copy())
+            return a.copy()
         e = xp.exp(a - a.max(axis=dim, keepdims=True))
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -33,6 +36,9 @@ class LogSoftmax(Function):
         _check_float(a, "log_softmax")
         xp = ctx.xp
         ctx.dim = dim = normalize_dim(dim, a.ndim) if a.ndim else None
+        if a.size == 0:  # nothing to normalise (and no maximum to shift by)
+            ctx.save_for_backward(a.copy())
+            return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)

@@ -1,0 +1,89 @@
+"""Edge cases where torch's answer is easy to miss: written out, so they hold without torch."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinyoptim
+from tinyoptim import nn
+from tinyoptim.nn import functional as F
+
+
+def test_reassigning_a_parameter_or_child_keeps_its_place(device):
+    linear = nn.Linear(2, 2, device=device)
+    linear.weight = nn.Parameter(tinyoptim.zeros(2, 2, device=device))
+    assert [name for name, _ in linear.named_parameters()] == ["weight", "bias"]
+    model = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())
+    model[0] = nn.GELU()
+    assert [type(m).__name__ for m in model] == ["GELU", "Tanh", "Sigmoid"]
+    x = tinyoptim.tensor([-1.0, 2.0], device=device)
+    expected = F.gelu(x).tanh().sigmoid()
+    assert model(x).tolist() == expected.tolist()  # and it runs in that order
+
+
+def test_max_pool_window_wholly_on_the_padding_is_minus_inf(device):
+    x = tinyoptim.ones(1, 1, 1, 6, dtype="float64", device=device)
+    y = F.max_pool2d(x, 2, padding=(1, 0), dilation=(2, 1))
+    assert y.tolist() == [[[[-math.inf] * 3]]]
+
+
+def test_batch_norm_on_an_empty_batch_keeps_its_running_statistics(device):
+    norm = nn.BatchNorm1d(3, device=device)
+    y = norm(tinyoptim.zeros(0, 3, device=device))
+    assert y.shape == (0, 3)
+    assert norm.running_mean.tolist() == [0.0] * 3 and norm.running_var.tolist() == [1.0] * 3
+    assert norm.num_batches_tracked.item() == 1
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
+def test_softmax_over_an_empty_dim_is_empty(fn, device):
+    x = tinyoptim.zeros(3, 0, requires_grad=True, device=device)
+    y = fn(x, 1)
+    assert y.shape == (3, 0)
+    y.sum().backward()
+    assert x.grad.shape == (3, 0)
+
+
+@pytest.mark.parametrize("fn", [F.nll_loss, F.cross_entropy])
+def test_all_targets_ignored_gives_nan_loss_and_zero_gradient(fn, device):
+    x = tinyoptim.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, device=device)
+    with np.errstate(invalid="ignore"):
+        loss = fn(x, tinyoptim.tensor([1, 1], device=device), ignore_index=1)
+    assert math.isnan(loss.item())
+    loss.backward()
+    assert x.grad.abs().sum().item() == 0.0
+
+
+def test_probability_targets_refuse_an_ignore_index(device):
+    x = tinyoptim.zeros(2, 3, device=device)
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point"):
+        F.cross_entropy(x, tinyoptim.full((2, 3), 1 / 3, device=device), ignore_index=1)
+
+
+def test_relu_passes_the_gradient_of_a_nan_on(device):
+    x = tinyoptim.tensor([1.0, math.nan, -1.0], dtype="float64", requires_grad=True, device=device)
+    F.relu(x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 0.0]
+
+
+def test_strided_same_padding_is_refused_at_construction():
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+
+
+def test_clip_grad_norm_of_type_zero_counts_non_zeros(device):
+    p = tinyoptim.zeros(3, requires_grad=True, device=device)
+    p.grad = tinyoptim.tensor([1.0, 0.0, 2.0], device=device)
+    total = nn.utils.clip_grad_norm_([p], max_norm=5.0, norm_type=0)
+    assert total.item() == 1.0  # one tensor with non-zeros: the 0-"norm" of the per-tensor 2
+    assert p.grad.tolist() == [1.0, 0.0, 2.0]
+
+
+def test_casting_to_an_integer_dtype_leaves_the_graph(device):
+    x = tinyoptim.tensor([1.5, -2.7], requires_grad=True, device=device)
+    for y in (x.long(), x.int(), x.bool(), x.to(tinyoptim.int64)):
+        assert not y.requires_grad and y.grad_fn is None
+    assert x.double().requires_grad
