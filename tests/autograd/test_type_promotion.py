@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 import tinyoptim
@@ -73,3 +74,58 @@ def test_every_pair_matches_torch():
         ours = OPS[op](tinyoptim, *_pair(tinyoptim, a, shape_a, b, shape_b)).dtype
         theirs = OPS[op](torch, *_pair(torch, a, shape_a, b, shape_b)).dtype
         assert str(ours).split(".")[1] == str(theirs).split(".")[1], (op, a, shape_a, b, shape_b)
+
+
+@pytest.mark.parametrize("op", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_float_functions_of_integers_give_the_default_dtype(op, dtype):
+    x = tinyoptim.tensor([1, 0], dtype=getattr(tinyoptim, dtype), device=DEVICE)
+    y = getattr(x, op)()
+    assert y.dtype == tinyoptim.float32
+    assert np.allclose(
+        y.tolist(),
+        getattr(np, op if op != "sigmoid" else "tanh")(np.array([1.0, 0.0]))
+        if op != "sigmoid"
+        else 1 / (1 + np.exp(-np.array([1.0, 0.0]))),
+    )
+
+
+def test_cat_stack_where_and_numpy_scalars_promote_as_torch():
+    f32, i64 = (
+        tinyoptim.ones(1, device=DEVICE),
+        tinyoptim.ones(1, dtype=tinyoptim.int64, device=DEVICE),
+    )
+    assert tinyoptim.cat([f32, i64]).dtype == tinyoptim.float32
+    assert tinyoptim.stack([i64, f32]).dtype == tinyoptim.float32
+    condition = tinyoptim.tensor([True, False], device=DEVICE)
+    assert tinyoptim.where(condition, 1.0, 0.0).dtype == tinyoptim.float32
+    assert (f32 + np.float64(0.5)).dtype == tinyoptim.float32  # a NumPy scalar is a number
+
+
+@pytest.mark.parametrize(
+    "dtype, op, message",
+    [
+        (
+            "int64",
+            lambda t: t.add_(1.5),
+            "result type Float can't be cast to the desired output type Long",
+        ),
+        (
+            "int64",
+            lambda t: t.mul_(0.5),
+            "result type Float can't be cast to the desired output type Long",
+        ),
+        (
+            "bool",
+            lambda t: t.add_(1),
+            "result type Long can't be cast to the desired output type Bool",
+        ),
+    ],
+)
+def test_in_place_ops_refuse_to_truncate(dtype, op, message):
+    t = tinyoptim.ones(3, dtype=getattr(tinyoptim, dtype), device=DEVICE)
+    with pytest.raises(RuntimeError, match=message):
+        op(t)
+    assert t.tolist() == [1, 1, 1]  # nothing was written
+    t[0] = 2.7  # assignment casts, as in torch
+    assert t.tolist()[0] == (2 if dtype == "int64" else True)

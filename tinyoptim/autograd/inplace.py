@@ -44,10 +44,28 @@ def apply(t, fn, *others, **options):
                 from .function import DEVICE_MISMATCH
 
                 raise RuntimeError(DEVICE_MISMATCH.format(t.device, o.device))
-        t.data[...] = fn.forward(_Scratch(t), t.data, *raw, **options)
+        result = fn.forward(_Scratch(t), t.data, *raw, **options)
+        if "key" not in options:
+            _check_cast(result, t.data)
+        t.data[...] = result
         t._version_counter.value += 1
         return t
     return _rebase(t, fn, *others, **options)
+
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+_TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _check_cast(result, target) -> None:
+    """torch's refusal to write a float result into an integer tensor (or a number into a
+    bool one) in place: ``int_tensor += 1.5`` raises rather than truncating."""
+    if _CATEGORY[result.dtype.kind] > _CATEGORY[target.dtype.kind]:
+        raise RuntimeError(
+            f"result type {_TORCH_NAMES[result.dtype.name]} can't be cast to the desired "
+            f"output type {_TORCH_NAMES[target.dtype.name]}"
+        )
 
 
 def _check_out_shape(out: tuple, shapes: list) -> None:
@@ -68,6 +86,8 @@ def _rebase(t, fn, *others, **options):
     old = Tensor._make(t.data, t.device, t.requires_grad)
     old.grad_fn, old._version_counter = t.grad_fn, t._version_counter
     out = fn.apply(old, *others, **options)
+    if "key" not in options:
+        _check_cast(out.data, t.data)
     node = out.grad_fn
     # The node must not see t's array change under it: keep a copy of what it saved.
     node.saved = tuple(a.copy() if a is t.data else a for a in node.saved)

@@ -333,7 +333,9 @@ def _bound(value):
 def _operand(other, like: Tensor):
     """A Tensor or a Python scalar: host arrays become CPU tensors (never moved silently)."""
     if isinstance(other, (Tensor, int, float, bool)):
-        return other
+        if type(other) in (int, float, bool) or isinstance(other, Tensor):
+            return other
+        return float(other) if isinstance(other, float) else int(other)  # numpy.float64: a number
     from .factories import tensor
 
     if hasattr(other, "__array__") or isinstance(other, (list, tuple)):

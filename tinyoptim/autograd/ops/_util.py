@@ -166,6 +166,21 @@ def _promote_types(a, b):
     return a if a.itemsize >= b.itemsize else b
 
 
+def same_dtype(arrays) -> list:
+    """``arrays`` cast to the dtype torch's ``cat``/``stack`` give them (``_promote_types``
+    over all: float32 with int64 is float32)."""
+    target = arrays[0].dtype
+    for a in arrays[1:]:
+        target = target if a.dtype == target else _promote_types(target, a.dtype)
+    return [a if a.dtype == target else a.astype(target) for a in arrays]
+
+
+def floating(a):
+    """``a`` as torch's float ops see it: an integer or bool array in the default float
+    dtype (``tinyoptim.arange(3).exp()`` is float32, where NumPy would give float64)."""
+    return a.astype(get_default_dtype().np) if a.dtype.kind in "iub" else a
+
+
 def _is_integral(value) -> bool:
     if isinstance(value, _PYTHON_SCALARS):
         return False

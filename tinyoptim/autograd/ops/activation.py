@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
+from ._util import floating
 
 
 class Tanh(Function):
@@ -16,6 +17,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         out = ctx.xp.tanh(a)
         ctx.save_for_backward(out)
         return out
@@ -31,6 +33,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         xp = ctx.xp
         # Two branches so that neither e^{-a} nor e^{a} overflows.
         e = xp.exp(-xp.abs(a))
@@ -70,6 +73,7 @@ class Gelu(Function):
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
+        a = floating(a)
         xp = ctx.xp
         ctx.approximate = approximate
         ctx.save_for_backward(a)

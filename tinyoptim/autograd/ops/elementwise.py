@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import math
 
+from ...backends import get_default_dtype
 from ..function import Function
-from ._util import broadcast_operands, check_broadcast, promote_operands, shape_of, unbroadcast
+from ._util import (
+    broadcast_operands,
+    check_broadcast,
+    floating,
+    promote_operands,
+    shape_of,
+    unbroadcast,
+)
 
 
 class Add(Function):
@@ -128,6 +136,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         out = ctx.xp.exp(a)
         ctx.save_for_backward(out)
         return out
@@ -143,6 +152,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         ctx.save_for_backward(a)
         return ctx.xp.log(a)
 
@@ -157,6 +167,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
@@ -172,6 +183,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         ctx.save_for_backward(a)
         return ctx.xp.sin(a)
 
@@ -186,6 +198,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, a):
+        a = floating(a)
         ctx.save_for_backward(a)
         return ctx.xp.cos(a)
 
@@ -288,7 +301,10 @@ class Where(Function):
         ctx.save_for_backward(cond)
         ctx.shapes = shape_of(a), shape_of(b)
         check_broadcast(shape_of(cond), *ctx.shapes)
-        return ctx.xp.where(cond, *promote_operands(a, b))
+        out = ctx.xp.where(cond, *promote_operands(a, b))
+        if not hasattr(a, "dtype") and not hasattr(b, "dtype") and out.dtype.kind == "f":
+            out = out.astype(get_default_dtype().np)  # numbers only: torch's default dtype
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -7,7 +7,7 @@ so each re-inserts those axes first when ``keepdim`` dropped them.
 from __future__ import annotations
 
 from ..function import Function
-from ._util import normalize_dim, normalize_dims
+from ._util import floating, normalize_dim, normalize_dims
 
 
 def _axes(dim, ndim):
@@ -177,6 +177,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         xp = ctx.xp
+        a = floating(a)
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
         peak = a.max(axis=ctx.axes, keepdims=True)
         peak = xp.where(xp.isfinite(peak), peak, 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
-from ._util import normalize_dim, unbroadcast
+from ._util import normalize_dim, same_dtype, unbroadcast
 
 
 def _infer_shape(shape, size: int, original) -> tuple:
@@ -168,7 +168,7 @@ class Cat(Function):
                     f"{ctx.dim}. Expected size {arrays[0].shape} but got size {a.shape} "
                     f"for tensor number {i} in the list."
                 )
-        return ctx.xp.concatenate(arrays, axis=ctx.dim)
+        return ctx.xp.concatenate(same_dtype(arrays), axis=ctx.dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -195,7 +195,7 @@ class Stack(Function):
                     f"{list(arrays[0].shape)} at entry 0 and {list(a.shape)} at entry {i}"
                 )
         ctx.dim = normalize_dim(dim, arrays[0].ndim + 1)
-        return ctx.xp.stack(arrays, axis=ctx.dim)
+        return ctx.xp.stack(same_dtype(arrays), axis=ctx.dim)
 
     @staticmethod
     def backward(ctx, grad):
