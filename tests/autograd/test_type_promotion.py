@@ -129,3 +129,26 @@ def test_in_place_ops_refuse_to_truncate(dtype, op, message):
     assert t.tolist() == [1, 1, 1]  # nothing was written
     t[0] = 2.7  # assignment casts, as in torch
     assert t.tolist()[0] == (2 if dtype == "int64" else True)
+
+
+def test_floor_division_and_remainder_round_down_as_python():
+    ints = tinyoptim.tensor([5, -3], device=DEVICE)
+    assert (ints // 2).tolist() == [2, -2] and (ints % 2).tolist() == [1, 1]
+    assert (7 // tinyoptim.tensor([2, -2], device=DEVICE)).tolist() == [3, -4]
+    assert (7 % tinyoptim.tensor([2, -2], device=DEVICE)).tolist() == [1, -1]
+    assert (ints // 2.0).dtype == tinyoptim.float32
+    a = tinyoptim.tensor([5.5, -3.2], requires_grad=True, device=DEVICE)
+    b = tinyoptim.tensor([2.0, 2.0], requires_grad=True, device=DEVICE)
+    (a % b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [-2.0, 2.0]
+    with pytest.raises(RuntimeError, match="derivative for aten::floor_divide is not implemented"):
+        (a // b).sum().backward()
+
+
+def test_fill_and_copy_keep_a_non_leaf_in_the_graph():
+    x = tinyoptim.ones(3, requires_grad=True, device=DEVICE)
+    y = x * 2
+    y.zero_()
+    assert y.requires_grad
+    (y + x).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]  # only through the "+ x": y's old value got 0

@@ -115,10 +115,12 @@ def fill(t, value):
     _check_leaf(t)
     if isinstance(value, Tensor):
         return copy(t, value)
+    if is_grad_enabled() and t.grad_fn is not None:  # t stays in the graph, as in torch:
+        from .factories import full  # what it was gets a zero gradient
+
+        return copy(t, full((), value, dtype=t.dtype, device=t.device))
     t.data.fill(value)
     t._version_counter.value += 1
-    if is_grad_enabled() and t.grad_fn is not None:
-        t.grad_fn, t._requires_grad = None, False  # a constant now: no gradient flows back
     return t
 
 

@@ -82,6 +82,24 @@ class TensorOps:
     def div(self, other):
         return self / other
 
+    def __floordiv__(self, other):
+        return ew.FloorDivide.apply(self, _operand(other, self))
+
+    def __rfloordiv__(self, other):
+        return ew.FloorDivide.apply(_operand(other, self), self)
+
+    def __mod__(self, other):
+        return ew.Remainder.apply(self, _operand(other, self))
+
+    def __rmod__(self, other):
+        return ew.Remainder.apply(_operand(other, self), self)
+
+    def floor_divide(self, other):
+        return self // other
+
+    def remainder(self, other):
+        return self % other
+
     def pow(self, exponent):
         return self**exponent
 

@@ -119,6 +119,38 @@ class Pow(Function):
         return grad_a, grad_b
 
 
+class FloorDivide(Function):
+    r"""z = \lfloor a / b \rfloor (rounding down, as Python's ``//``); not differentiable."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, _ = broadcast_operands(a, b)
+        return ctx.xp.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+class Remainder(Function):
+    r"""z = a - b \lfloor a / b \rfloor (the sign of b, as Python's ``%``);
+    dz/da = 1,  dz/db = -\lfloor a / b \rfloor."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, ctx.shapes = broadcast_operands(a, b)
+        if ctx.needs_grad[1]:
+            ctx.save_for_backward(ctx.xp.floor_divide(a, b))
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        grad_a = unbroadcast(grad, shape_a) if ctx.needs_grad[0] else None
+        grad_b = unbroadcast(-grad * ctx.saved[0], shape_b) if ctx.needs_grad[1] else None
+        return grad_a, grad_b
+
+
 class Neg(Function):
     r"""z = -a;  dz/da = -1."""
 
@@ -329,7 +361,8 @@ class Clone(Function):
 
 
 class Overwrite(Function):
-    r"""z = b broadcast to a's shape and cast to its dtype (``a.copy_(b)``);  dz/db = 1."""
+    r"""z = b broadcast to a's shape and cast to its dtype (``a.copy_(b)``);  dz/da = 0,
+    dz/db = 1."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -338,7 +371,8 @@ class Overwrite(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, unbroadcast(grad, ctx.shape)
+        overwritten = ctx.xp.zeros_like(grad) if ctx.needs_grad[0] else None
+        return overwritten, unbroadcast(grad, ctx.shape)
 
 
 class ToCopy(Function):
