@@ -389,11 +389,13 @@ def test_in_place_in_a_graph_takes_the_new_grad_fn(device):
     assert x.grad.tolist() == [0.0, 3.0]
 
 
-def test_fill_in_a_graph_makes_a_constant(device):
+def test_fill_in_a_graph_stays_in_it_with_a_zero_gradient(device):
     x = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
     y = x * 2
     y.fill_(1.0)
-    assert y.grad_fn is None and not y.requires_grad
+    assert y.requires_grad and y.grad_fn is not None and y.tolist() == [1.0, 1.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # as torch's FillBackward gives
 
 
 def test_clone_is_a_differentiable_copy(device):
