@@ -87,3 +87,38 @@ def test_casting_to_an_integer_dtype_leaves_the_graph(device):
     for y in (x.long(), x.int(), x.bool(), x.to(tinyoptim.int64)):
         assert not y.requires_grad and y.grad_fn is None
     assert x.double().requires_grad
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (2, 5)])
+@pytest.mark.parametrize("fn", [F.nll_loss, F.cross_entropy])
+def test_k_dim_targets_must_have_the_inputs_spatial_shape(fn, shape, device):
+    x = tinyoptim.zeros(2, 3, 4, device=device)
+    target = tinyoptim.zeros(*shape, dtype=tinyoptim.int64, device=device)
+    with pytest.raises(
+        RuntimeError, match=rf"Expected target size \[2, 4\], got \[2, {shape[1]}\]"
+    ):
+        fn(x, target)
+    with pytest.raises(RuntimeError, match="0D or 1D target tensor expected"):
+        flat = tinyoptim.zeros(2, 1, dtype=tinyoptim.int64, device=device)
+        fn(tinyoptim.zeros(2, 3, device=device), flat)
+
+
+def test_weighted_mse_mean_divides_by_the_weights(device):
+    x = tinyoptim.tensor([1.0, 2.0, 4.0], device=device)
+    y = tinyoptim.zeros(3, device=device)
+    w = tinyoptim.tensor([1.0, 0.0, 2.0], device=device)
+    assert F.mse_loss(x, y, weight=w).item() == pytest.approx((1 + 32) / 3)
+    with pytest.raises(ValueError, match="Weights and input must have the same size."):
+        F.mse_loss(x, y, weight=w[:2])
+
+
+def test_batch_norm_loads_a_checkpoint_without_num_batches_tracked(device):
+    norm = nn.BatchNorm1d(2, device=device)
+    norm.num_batches_tracked.fill_(3)
+    state = {k: v for k, v in norm.state_dict().items() if k != "num_batches_tracked"}
+    result = norm.load_state_dict(state)
+    assert repr(result) == "<All keys matched successfully>"
+    assert norm.num_batches_tracked.item() == 3 and "num_batches_tracked" not in state
+    state["extra"] = tinyoptim.ones(1)
+    result = norm.load_state_dict(state, strict=False)
+    assert repr(result) == "_IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])"

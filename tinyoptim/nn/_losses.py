@@ -41,7 +41,8 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 def mse_loss(
     input, target, size_average=None, reduce=None, reduction="mean", weight=None
 ) -> Tensor:
-    r"""\ell = (x - y)^2, reduced."""
+    r"""\ell = (x - y)^2, reduced; with ``weight`` w, \ell = w (x - y)^2 and the mean is
+    \sum w (x - y)^2 / \sum w."""
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
@@ -52,8 +53,13 @@ def mse_loss(
     reduction = _reduction(size_average, reduce, reduction)
     diff = input - target
     loss = diff * diff
-    if weight is not None:
-        loss = loss * weight
+    if weight is None:
+        return _reduce(loss, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean":  # the weighted mean, as torch's
+        return loss.sum() / weight.sum()
     return _reduce(loss, reduction)
 
 

@@ -266,8 +266,10 @@ class Module:
         if assign:
             raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
         missing, unexpected, errors = [], [], []
+        state_dict = dict(state_dict)  # modules may fill in what older checkpoints lack
         for prefix, module in self.named_modules():
             local_prefix = prefix + "." if prefix else ""
+            module._upgrade_state_dict(state_dict, local_prefix)
             _state.load_local(module, state_dict, local_prefix, missing, unexpected, errors)
         if strict:
             if unexpected:
@@ -282,6 +284,9 @@ class Module:
                 + "\n\t".join(errors)
             )
         return _state.IncompatibleKeys(missing, unexpected)
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
+        """Add what a checkpoint from an older version of this module lacks (nothing here)."""
 
     # -- modes, devices, grads -----------------------------------------------------------
 

@@ -66,6 +66,12 @@ class _BatchNorm(Module):
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
 
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
+        """Checkpoints from before ``num_batches_tracked`` existed keep the current count."""
+        key = prefix + "num_batches_tracked"
+        if self.track_running_stats and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+
     def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.affine:

@@ -29,11 +29,16 @@ class NllLoss(Function):
         ctx.input_shape = logp.shape
         if logp.ndim == 1:  # one sample: (C,) with a 0-d target
             logp, target = logp[None], target.reshape(1)
-        if logp.shape[0] != target.shape[0]:
+        if target.ndim == 0 or logp.shape[0] != target.shape[0]:
             raise ValueError(
                 f"Expected input batch_size ({logp.shape[0]}) to match target batch_size "
-                f"({target.shape[0]})."
+                f"({target.shape[0] if target.ndim else 0})."
             )
+        expected = (logp.shape[0],) + tuple(logp.shape[2:])
+        if logp.ndim == 2 and target.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
         classes = logp.shape[1]
         valid = target != ignore_index
         _check_targets(ctx.backend, target, valid, classes)
