@@ -122,3 +122,30 @@ def test_batch_norm_loads_a_checkpoint_without_num_batches_tracked(device):
     state["extra"] = tinyoptim.ones(1)
     result = norm.load_state_dict(state, strict=False)
     assert repr(result) == "_IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])"
+
+
+def test_trunc_normal_stays_in_its_bounds_with_the_truncated_moments(device):
+    tinyoptim.manual_seed(0)
+    w = tinyoptim.empty(200_000, dtype="float64", device=device)
+    nn.init.trunc_normal_(w, mean=0.5, std=1.0, a=-1.0, b=1.5)
+    values = np.asarray(w.tolist())
+    assert values.min() >= -1.0 and values.max() <= 1.5
+    # the moments of N(0.5, 1) truncated to [-1.5, 1] standard units (scipy.stats.truncnorm)
+    assert abs(values.mean() - 0.35481) < 0.01 and abs(values.std() - 0.64474) < 0.01
+    with pytest.warns(UserWarning, match="mean is more than 2 std from"):
+        nn.init.trunc_normal_(tinyoptim.empty(3, device=device), mean=5.0)
+
+
+def test_eye_and_dirac(device):
+    assert nn.init.eye_(tinyoptim.empty(2, 3, device=device)).tolist() == [
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+    ]
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        nn.init.eye_(tinyoptim.empty(2, device=device))
+    weight = nn.init.dirac_(tinyoptim.empty(4, 2, 3, 3, device=device), groups=2)
+    x = tinyoptim.tensor(np.random.default_rng(0).standard_normal((1, 4, 5, 5)), device=device)
+    y = F.conv2d(x.to(weight.dtype), weight, padding=1, groups=2)
+    assert np.allclose(y.tolist(), x.tolist(), atol=1e-6)  # every channel passes through
+    with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
+        nn.init.dirac_(tinyoptim.empty(3, 2, 3, 3, device=device), groups=2)

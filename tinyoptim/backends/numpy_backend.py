@@ -60,6 +60,10 @@ class NumpyBackend:
         """The error function, elementwise (NumPy has none)."""
         return scipy.special.erf(x)
 
+    def erfinv(self, x):
+        """The inverse error function, elementwise (for ``nn.init.trunc_normal_``)."""
+        return scipy.special.erfinv(x)
+
     def synchronize(self) -> None:
         """Nothing to wait for on the CPU."""
 

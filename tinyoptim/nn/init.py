@@ -14,6 +14,7 @@ and a uniform draw on [-\sqrt{3}\sigma, \sqrt{3}\sigma] has standard deviation �
 from __future__ import annotations
 
 import math
+import warnings
 
 from ..autograd import factories
 from ..autograd.grad_mode import no_grad
@@ -88,6 +89,58 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     r"""Fill with draws from N(mean, std²)."""
     z = factories.randn(tensor.shape, dtype=tensor.dtype, device="cpu")
     return _fill_from_host(tensor, z * std + mean)
+
+
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator=None,
+) -> Tensor:
+    r"""Fill with draws from N(mean, std²) truncated to [a, b], by the inverse CDF (torch's
+    method): u ~ U(Φ(α), Φ(β)) with α, β the bounds in standard units, then
+    x = mean + std \sqrt{2} \operatorname{erfinv}(2u - 1), clamped to [a, b]."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = factories.rand(tensor.shape, dtype=tensor.dtype, device="cpu")
+    u = u * (2 * high - 2 * low) + (2 * low - 1)  # U(2Φ(α) - 1, 2Φ(β) - 1)
+    x = Tensor._make(u.backend.erfinv(u.data), u.device) * (std * math.sqrt(2.0)) + mean
+    return _fill_from_host(tensor, x.clamp(min=a, max=b))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity (ones on the diagonal), as ``torch.eye``."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill_from_host(tensor, factories.eye(*tensor.shape, dtype=tensor.dtype, device="cpu"))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-d convolution weight with the Dirac delta: each of the first
+    input channels of a group passes through to its output channel unchanged."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):  # a loop over channels, not elements
+            for d in range(min(per_group, tensor.shape[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
