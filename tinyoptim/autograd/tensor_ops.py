@@ -235,7 +235,8 @@ class TensorOps:
         return reduce.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        correction = reduce.correction_of(unbiased, correction)
+        return reduce.Std.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def logsumexp(self, dim, keepdim: bool = False):
         return reduce.LogSumExp.apply(self, dim=dim, keepdim=keepdim)

@@ -91,7 +91,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    r"""z = a^b;  dz/da = b a^{b-1},  dz/db = a^b \log a (0 where a = 0, as torch has it)."""
+    r"""z = a^b;  dz/da = b a^{b-1} (0 where b = 0),  dz/db = a^b \log a (at a = 0: 0 for
+    b >= 0 and -inf for b < 0, as torch has them)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -109,13 +110,24 @@ class Pow(Function):
         xp = ctx.xp
         grad_a = grad_b = None
         if ctx.needs_grad[0]:
-            if not hasattr(b, "shape") and b == 0:
-                grad_a = xp.zeros_like(grad * a)  # torch: d(a^0)/da = 0, even at a = 0
-            else:
-                grad_a = unbroadcast(grad * b * a ** (b - 1), ctx.shapes[0])
+            if not hasattr(b, "shape"):
+                if b == 0:
+                    grad_a = xp.zeros_like(grad * a)  # torch: d(a^0)/da = 0, even at a = 0
+                else:
+                    grad_a = unbroadcast(grad * b * a ** (b - 1), ctx.shapes[0])
+            else:  # b - 1 only where b != 0, so that 0^(0-1) never appears
+                power = a ** xp.where(b == 0, 1, b - 1)
+                grad_a = unbroadcast(grad * xp.where(b == 0, 0, b * power), ctx.shapes[0])
         if ctx.needs_grad[1]:
-            log_a = xp.log(xp.where(a == 0, 1, a)) if hasattr(a, "shape") else math.log(a or 1)
-            grad_b = unbroadcast(grad * out * log_a, ctx.shapes[1])
+            if hasattr(a, "shape"):
+                zero = a == 0
+                term = out * xp.log(xp.where(zero, 1, a))
+                term = xp.where(zero, xp.where(b >= 0, 0, -math.inf), term)
+            elif a == 0:
+                term = xp.where(b >= 0, out * 0, -math.inf)
+            else:
+                term = out * (math.log(a) if a > 0 else math.nan)
+            grad_b = unbroadcast(grad * term, ctx.shapes[1])
         return grad_a, grad_b
 
 

@@ -171,6 +171,27 @@ class Var(Function):
         return grad * centered * (2 / ctx.denominator) if ctx.denominator else grad * centered / 0
 
 
+class Std(Function):
+    r"""z = \sqrt{\operatorname{var}(a)};  dz/da_i = \frac{a_i - \bar a}{(n - c) z}, and 0
+    where z = 0 (torch's choice: the derivative of \sqrt{} at 0 is infinite)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        out = ctx.xp.sqrt(Var.forward(ctx, a, dim=dim, correction=correction, keepdim=True))
+        ctx.saved = (*ctx.saved, out)
+        if keepdim:
+            return out
+        kept = [n for i, n in enumerate(a.shape) if not (ctx.axes is None or i in ctx.axes)]
+        return out.reshape(tuple(kept))
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, out = ctx.saved
+        grad = _keep(grad, ctx.axes, ctx.shape)
+        safe = ctx.xp.where(out == 0, 1, out) * ctx.denominator
+        return ctx.xp.where(out == 0, 0, grad / safe) * centered
+
+
 class LogSumExp(Function):
     r"""z = \log \sum_i e^{a_i};  dz/da_i = e^{a_i - z} (the softmax)."""
 

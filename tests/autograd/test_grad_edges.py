@@ -1,0 +1,52 @@
+"""Gradients at the points where a formula divides by zero: torch's conventions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinyoptim
+
+
+def test_std_has_zero_gradient_where_it_is_zero(device):
+    x = tinyoptim.tensor([1.0, 1.0], requires_grad=True, device=device)
+    y = x.std()
+    y.backward()
+    assert y.item() == 0.0 and x.grad.tolist() == [0.0, 0.0]
+    assert y.grad_fn.name() == "StdBackward0"
+
+
+def test_std_gradient_elsewhere(device):
+    values = np.random.default_rng(0).standard_normal((3, 4))
+    x = tinyoptim.tensor(values, requires_grad=True, device=device)
+    x.std(dim=1).sum().backward()
+    centered = values - values.mean(axis=1, keepdims=True)
+    expected = centered / (3 * values.std(axis=1, ddof=1, keepdims=True))
+    np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-12)
+
+
+def test_pow_gradients_at_a_zero_base(device):
+    a = tinyoptim.tensor([0.0, 0.0, 2.0, 0.0], requires_grad=True, device=device)
+    b = tinyoptim.tensor([0.0, -1.0, 1.5, 2.0], requires_grad=True, device=device)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        (a**b).sum().backward()
+    assert a.grad.tolist()[0] == 0.0 and a.grad.tolist()[1] == -math.inf
+    assert b.grad.tolist()[:2] == [0.0, -math.inf] and b.grad.tolist()[3] == 0.0
+    assert b.grad.dtype == tinyoptim.float32
+    exponent = tinyoptim.tensor([0.0, -1.0], requires_grad=True, device=device)
+    with np.errstate(divide="ignore"):
+        (0.0**exponent).sum().backward()
+    assert exponent.grad.tolist() == [0.0, -math.inf]
+
+
+@pytest.mark.parametrize("base", [2.0, -1.5])
+def test_pow_gradient_of_a_number_base(base, device):
+    exponent = tinyoptim.tensor([1.0, 2.0], requires_grad=True, device=device)
+    with np.errstate(invalid="ignore"):
+        (base**exponent).sum().backward()
+    if base > 0:
+        np.testing.assert_allclose(exponent.grad.tolist(), [2 * math.log(2), 4 * math.log(2)])
+    else:
+        assert all(math.isnan(v) for v in exponent.grad.tolist())
