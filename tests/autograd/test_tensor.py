@@ -413,3 +413,25 @@ def test_integer_tensor_with_float_scalar_uses_default_dtype():
     assert (ints / ints).dtype == tinyoptim.float32
     assert (ints * 2).dtype == tinyoptim.int64
     assert (ints / 2).tolist() == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    "key, shape",
+    [
+        ((0, slice(None), [1, 2]), (3, 2)),  # NumPy would give (2, 3)
+        (([1, 0], slice(None), 0), (2, 3)),
+        ((1, None, slice(None), [3, 0]), (1, 3, 2)),
+        ((Ellipsis, 0, [1]), (2, 1)),
+    ],
+)
+def test_integers_index_before_arrays_as_in_torch(key, shape, device):
+    values = np.arange(24.0).reshape(2, 3, 4)
+    a = tinyoptim.tensor(values, requires_grad=True, device=device)
+    key = tuple(tinyoptim.tensor(k, device=device) if isinstance(k, list) else k for k in key)
+    y = a[key]
+    assert y.shape == shape
+    y.sum().backward()
+    assert a.grad.sum().item() == np.prod(shape)
+    b = tinyoptim.tensor(values, device=device)
+    b[key] = tinyoptim.full(shape, -1.0, device=device)
+    assert (b == -1).sum().item() == np.prod(shape)

@@ -102,17 +102,27 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, key=None):
         _check_bounds(a, key, ctx.backend)
-        ctx.key, ctx.shape, ctx.dtype = key, a.shape, a.dtype
+        ctx.shape, ctx.dtype = a.shape, a.dtype
+        ctx.keys = _select_first(key)
+        if len(ctx.keys) == 2:
+            a = a[ctx.keys[0]]
+            ctx.shape_after_select = a.shape
+            return a[ctx.keys[1]]
         return a[key]
 
     @staticmethod
     def backward(ctx, grad):
-        full = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
-        if _is_basic(ctx.key):
-            full[ctx.key] = grad
-        else:
-            ctx.backend.scatter_add(full, ctx.key, grad)
-        return full
+        shapes = [ctx.shape]
+        if len(ctx.keys) == 2:
+            shapes.append(ctx.shape_after_select)
+        for key, shape in reversed(list(zip(ctx.keys, shapes))):
+            full = ctx.xp.zeros(shape, dtype=grad.dtype)
+            if _is_basic(key):
+                full[key] = grad
+            else:
+                ctx.backend.scatter_add(full, key, grad)
+            grad = full
+        return grad
 
 
 class SetItem(Function):
@@ -121,10 +131,11 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx, a, value, key=None):
         _check_bounds(a, key, ctx.backend)
-        ctx.key, ctx.value_shape = key, shape_of(value)
+        ctx.keys, ctx.value_shape = _select_first(key), shape_of(value)
         out = a.copy()
-        _check_value_shape(ctx.value_shape, out[key].shape)
-        out[key] = value
+        target = _selected(out, ctx.keys)  # a view of out where the first key is basic
+        _check_value_shape(ctx.value_shape, target[ctx.keys[-1]].shape)
+        target[ctx.keys[-1]] = value
         return out
 
     @staticmethod
@@ -132,7 +143,39 @@ class SetItem(Function):
         grad_a = grad_v = None
         if ctx.needs_grad[0]:
             grad_a = grad.copy()
-            grad_a[ctx.key] = 0
+            _selected(grad_a, ctx.keys)[ctx.keys[-1]] = 0
         if ctx.needs_grad[1]:
-            grad_v = unbroadcast(grad[ctx.key], ctx.value_shape)
+            grad_v = unbroadcast(_selected(grad, ctx.keys)[ctx.keys[-1]], ctx.value_shape)
         return grad_a, grad_v
+
+
+def _select_first(key) -> tuple:
+    """torch applies integer indices before advanced ones: ``a[0, :, [1, 2]]`` is
+    ``a[0][:, [1, 2]]``, shape (3, 2) for a (2, 3, 4) array, where NumPy would count the 0
+    as advanced too and move the indexed axes to the front, (2, 3). Returns ``(key,)``,
+    or ``(select, rest)`` when the key mixes integers with arrays."""
+    if not isinstance(key, tuple):
+        return (key,)
+    ints = [isinstance(k, int) and not isinstance(k, bool) for k in key]
+    arrays = [not (k is None or k is Ellipsis or isinstance(k, (int, slice))) for k in key]
+    if not (any(ints) and any(arrays)):
+        return (key,)
+    select, rest = [], []
+    for k, is_int, is_array in zip(key, ints, arrays):
+        if is_int:
+            select.append(k)
+        elif k is None:  # the new axis exists once select has run
+            select.append(None)
+            rest.append(slice(None))
+        elif is_array:  # a bool mask spans as many axes as it has
+            select.extend([slice(None)] * (k.ndim if k.dtype.kind == "b" else 1))
+            rest.append(k)
+        else:  # a slice or Ellipsis
+            select.append(slice(None) if isinstance(k, slice) else k)
+            rest.append(k)
+    return (tuple(select), tuple(rest))
+
+
+def _selected(array, keys):
+    """``array[keys[0]]`` (a view: that key is basic) when there are two keys, else array."""
+    return array[keys[0]] if len(keys) == 2 else array
