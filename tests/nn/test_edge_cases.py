@@ -149,3 +149,33 @@ def test_eye_and_dirac(device):
     assert np.allclose(y.tolist(), x.tolist(), atol=1e-6)  # every channel passes through
     with pytest.raises(ValueError, match="dim 0 must be divisible by groups"):
         nn.init.dirac_(tinyoptim.empty(3, 2, 3, 3, device=device), groups=2)
+
+
+def test_sequential_and_module_list_edit_as_lists():
+    s = nn.Sequential(nn.ReLU(), nn.Tanh())
+    s.insert(1, nn.Sigmoid())
+    s.extend(nn.Sequential(nn.GELU()))
+    assert type(s.pop(0)) is nn.ReLU
+    names = [type(m).__name__ for m in s]
+    assert names == ["Sigmoid", "Tanh", "GELU"] and list(s._modules) == ["0", "1", "2"]
+    assert [type(m).__name__ for m in s + nn.Sequential(nn.ReLU())][-1] == "ReLU"
+    assert len(s * 2) == 6 and len(2 * s) == 6
+    s += nn.Sequential(nn.Tanh())
+    assert len(s) == 4
+    with pytest.raises(ValueError, match="add operator supports only objects of Sequential"):
+        s + [nn.ReLU()]
+    with pytest.raises(IndexError, match="Index out of range: 9"):
+        s.insert(9, nn.ReLU())
+    modules = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    assert type(modules.pop(0)) is nn.ReLU and len(modules) == 1
+    assert len(modules + [nn.GELU()]) == 2
+
+
+def test_get_submodule_and_get_parameter():
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    assert net.get_submodule("") is net and net.get_submodule("0") is net[0]
+    assert net.get_parameter("0.weight") is net[0].weight
+    with pytest.raises(AttributeError, match="Sequential has no attribute `5`"):
+        net.get_submodule("5")
+    with pytest.raises(AttributeError, match="`forward` is not an nn.Parameter"):
+        net.get_parameter("0.forward")

@@ -180,6 +180,28 @@ class Module:
             if child is not None:
                 yield from child.named_modules(memo, _join(prefix, name), remove_duplicate)
 
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at the dotted path ``target`` ("" is this module)."""
+        module = self
+        for item in target.split(".") if target else []:
+            if not hasattr(module, item):
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target``."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
     def modules(self):
         """This module and every descendant, each once."""
         for _, module in self.named_modules():
