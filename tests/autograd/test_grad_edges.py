@@ -50,3 +50,18 @@ def test_pow_gradient_of_a_number_base(base, device):
         np.testing.assert_allclose(exponent.grad.tolist(), [2 * math.log(2), 4 * math.log(2)])
     else:
         assert all(math.isnan(v) for v in exponent.grad.tolist())
+
+
+def test_requires_grad_on_a_non_leaf(device):
+    y = tinyoptim.ones(2, requires_grad=True, device=device) * 2
+    assert y.requires_grad_(True) is y  # already so: nothing to change
+    with pytest.raises(RuntimeError, match="leaf variables. If you want to use a computed"):
+        y.requires_grad_(False)
+    with pytest.raises(RuntimeError, match=r"^you can only change requires_grad flags of leaf"):
+        y.requires_grad = True
+
+
+def test_sum_and_mean_cast_first_with_dtype(device):
+    x = tinyoptim.tensor([1, 2, 4], device=device)
+    assert x.sum(dtype=tinyoptim.float64).dtype == tinyoptim.float64
+    assert x.mean(dtype=tinyoptim.float32).item() == pytest.approx(7 / 3)

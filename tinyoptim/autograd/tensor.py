@@ -126,7 +126,9 @@ class Tensor(TensorOps):
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if self.grad_fn is not None:
-            raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+            raise RuntimeError(
+                NON_LEAF_REQUIRES_GRAD if not value else NON_LEAF_REQUIRES_GRAD.split(" If")[0]
+            )
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(ONLY_FLOAT_GRAD)
         self._requires_grad = bool(value)
@@ -191,6 +193,10 @@ class Tensor(TensorOps):
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.grad_fn is not None:
+            return self  # a non-leaf already requires grad: nothing to change, as in torch
+        if self.grad_fn is not None:
+            raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
         self.requires_grad = requires_grad
         return self
 

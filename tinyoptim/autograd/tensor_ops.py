@@ -194,11 +194,13 @@ class TensorOps:
 
     # -- reductions ----------------------------------------------------------------------
 
-    def sum(self, dim=None, keepdim: bool = False):
-        return reduce.Sum.apply(self, dim=dim, keepdim=keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        source = self if dtype is None else self.to(dtype)  # torch casts first
+        return reduce.Sum.apply(source, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False):
-        return reduce.Mean.apply(self, dim=dim, keepdim=keepdim)
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        return reduce.Mean.apply(source, dim=dim, keepdim=keepdim)
 
     def max(self, dim=None, keepdim: bool = False):
         """The largest value, or with ``dim`` the (values, indices) along it."""
