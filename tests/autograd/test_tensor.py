@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -435,3 +437,20 @@ def test_integers_index_before_arrays_as_in_torch(key, shape, device):
     b = tinyoptim.tensor(values, device=device)
     b[key] = tinyoptim.full(shape, -1.0, device=device)
     assert (b == -1).sum().item() == np.prod(shape)
+
+
+@pytest.mark.parametrize(
+    "values, text",
+    [
+        ([True, True], "tensor([True, True])"),
+        ([True, False], "tensor([ True, False])"),
+        ([213643.0, 2117838.75], "tensor([ 213643.0000, 2117838.7500])"),
+        ([1e10, 2.0], "tensor([1.0000e+10, 2.0000e+00])"),
+        ([12345678.0], "tensor([12345678.])"),
+        ([0.0, math.nan], "tensor([0., nan])"),
+        ([1e-5, 1.0], "tensor([1.0000e-05, 1.0000e+00])"),
+        (list(range(2000)), "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"),
+    ],
+)
+def test_repr_follows_torchs_number_formatting(values, text):
+    assert repr(tinyoptim.tensor(values, device="cpu")) == text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from .dtype import as_dtype, get_default_dtype
@@ -88,18 +90,63 @@ def from_dlpack(obj):
 
 
 def format_array(array: numpy.ndarray, prefix: str) -> str:
-    """Array values as torch prints them: 4 decimals, or ``1.`` when all are integers."""
-    floatmode = "maxprec"
-    if array.dtype.kind == "f":
-        finite = array[numpy.isfinite(array)]
-        if finite.size and (finite != numpy.round(finite)).any():
-            floatmode = "fixed"
-    return numpy.array2string(
+    """Array values as torch prints them (``torch/_tensor_str.py``'s rules): one width for
+    all; floats with 4 decimals, as integers (``2.``) when all are, or in scientific
+    notation when their magnitudes span more than 1000x or pass 1e8 (or, for non-integers,
+    fall below 1e-4); 80 columns, and the 3 edge items of each axis beyond 1000 values."""
+    shown = _edges(array) if array.size > _THRESHOLD else array
+    text = numpy.array2string(
         array,
         separator=", ",
-        precision=4,
-        floatmode=floatmode,
         prefix=prefix,
-        threshold=1000,
-        edgeitems=3,
+        threshold=_THRESHOLD,
+        edgeitems=_EDGE_ITEMS,
+        max_line_width=80,
+        formatter={"all": _element_format(shown)},
     )
+    return text.replace(", ..., ", ",  ..., ")  # torch's elided items read " ..."
+
+
+_THRESHOLD, _EDGE_ITEMS = 1000, 3
+
+
+def _edges(array: numpy.ndarray) -> numpy.ndarray:
+    """The values a summarised print shows: the first and last 3 along each long axis."""
+    for axis, size in enumerate(array.shape):
+        if size > 2 * _EDGE_ITEMS:
+            keep = list(range(_EDGE_ITEMS)) + list(range(size - _EDGE_ITEMS, size))
+            array = numpy.take(array, keep, axis=axis)
+    return array
+
+
+def _element_format(values: numpy.ndarray):
+    """The function that formats one element, padded to the common width."""
+    flat = values.ravel().tolist()  # at most 1000 values: those printed
+    if values.dtype.kind != "f":
+        width = max((len(str(v)) for v in flat), default=1)
+        return lambda v: str(v).rjust(width)
+    shown = [v for v in flat if math.isfinite(v) and v != 0]
+    sci = False
+    integral = all(v == math.ceil(v) for v in shown)
+    width = 1
+    if shown:
+        low, high = min(abs(v) for v in shown), max(abs(v) for v in shown)
+        sci = high / low > 1000.0 or high > 1e8 or (not integral and low < 1e-4)
+        if sci:
+            width = max(len(f"{v:.4e}") for v in shown)
+        elif integral:
+            width = max(len(f"{v:.0f}") + 1 for v in shown)
+        else:
+            width = max(len(f"{v:.4f}") for v in shown)
+
+    def element(v) -> str:
+        v = float(v)
+        if sci:
+            text = f"{v:{width}.4e}"
+        elif integral:
+            text = f"{v:.0f}" + ("." if math.isfinite(v) else "")
+        else:
+            text = f"{v:.4f}"
+        return text.rjust(width)
+
+    return element
