@@ -121,10 +121,12 @@ class Function:
 
     # -- used by the engine ------------------------------------------------------------
 
-    @classmethod
-    def name(cls) -> str:
-        """The node's name as torch prints it, e.g. ``MulBackward0``."""
-        return f"{cls.__name__}Backward0"
+    label = None  # torch's node name where it is not <class name>Backward0
+
+    def name(self) -> str:
+        """The node's name as torch prints it, e.g. ``MulBackward0``. An op whose torch
+        node depends on its arguments sets ``ctx.label`` (``sum(dim=0)``: ``SumBackward1``)."""
+        return self.label or f"{type(self).__name__}Backward0"
 
     def parents(self):
         """The nodes that produced this node's inputs (to walk the graph)."""

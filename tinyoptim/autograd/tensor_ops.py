@@ -207,18 +207,20 @@ class TensorOps:
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return reduce.Amax.apply(self)
+            return _labelled(reduce.Amax.apply(self), "MaxBackward1")
         indices = self.argmax(dim, keepdim)
-        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
+        values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
+        return MinMax(_labelled(values, "MaxBackward0"), indices)
 
     def min(self, dim=None, keepdim: bool = False):
         """The smallest value, or with ``dim`` the (values, indices) along it."""
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return reduce.Amin.apply(self)
+            return _labelled(reduce.Amin.apply(self), "MinBackward1")
         indices = self.argmin(dim, keepdim)
-        return MinMax(reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim), indices)
+        values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
+        return MinMax(_labelled(values, "MinBackward0"), indices)
 
     def amax(self, dim=None, keepdim: bool = False):
         return reduce.Amax.apply(self, dim=dim, keepdim=keepdim)
@@ -343,6 +345,13 @@ def _reshape(t: Tensor, shape_args) -> Tensor:
 def _same_device(a: Tensor, b: Tensor) -> None:
     if a._device != b._device:
         raise RuntimeError(DEVICE_MISMATCH.format(a._device, b._device))
+
+
+def _labelled(t, label: str):
+    """``t``, its node named as torch names the node of the method that made it."""
+    if t.grad_fn is not None:
+        t.grad_fn.label = label
+    return t
 
 
 def _bound(value):

@@ -189,6 +189,8 @@ class Conv2d(Function):
     cols_g^T, db = the sum of dy over its columns, and dx = col2im(W_g^T dy_g).
     """
 
+    label = "ConvolutionBackward0"
+
     @staticmethod
     def forward(
         ctx, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1

@@ -42,6 +42,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if not hasattr(a, "dtype"):
+            ctx.label = "RsubBackward1"  # number - tensor
         a, b, ctx.shapes = broadcast_operands(a, b)
         return a - b
 
@@ -77,6 +79,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if not hasattr(a, "dtype"):
+            ctx.label = "MulBackward0"  # number / tensor: torch multiplies by the reciprocal
         a, b, ctx.shapes = broadcast_operands(a, b, true_division=True)
         ctx.save_for_backward(a if ctx.needs_grad[1] else None, b)
         return a / b
@@ -96,6 +100,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if not hasattr(a, "dtype"):
+            ctx.label = "PowBackward2"  # number ** tensor
+        elif hasattr(b, "dtype"):
+            ctx.label = "PowBackward1"  # tensor ** tensor
         a, b, ctx.shapes = broadcast_operands(a, b)
         if isinstance(b, int) and b < 0 and getattr(a, "dtype", None) is not None:
             if a.dtype.kind in "iu":
@@ -281,6 +289,8 @@ class Clamp(Function):
                 )
         ctx.save_for_backward(a)
         ctx.bounds = min, max
+        numbers = all(bound is None or isinstance(bound, (int, float)) for bound in (min, max))
+        ctx.label = "ClampBackward1" if numbers else "ClampBackward0"
         out = a
         if min is not None:
             out = ctx.xp.maximum(*promote_operands(out, min))

@@ -103,6 +103,7 @@ class GetItem(Function):
     def forward(ctx, a, key=None):
         _check_bounds(a, key, ctx.backend)
         ctx.shape, ctx.dtype = a.shape, a.dtype
+        ctx.label = _label(key)
         ctx.keys = _select_first(key)
         if len(ctx.keys) == 2:
             a = a[ctx.keys[0]]
@@ -128,6 +129,8 @@ class GetItem(Function):
 class SetItem(Function):
     r"""z = a with z[key] = v;  dz/da: the gradient with z[key] zeroed, dz/dv = g[key]."""
 
+    label = "CopySlices"
+
     @staticmethod
     def forward(ctx, a, value, key=None):
         _check_bounds(a, key, ctx.backend)
@@ -147,6 +150,18 @@ class SetItem(Function):
         if ctx.needs_grad[1]:
             grad_v = unbroadcast(_selected(grad, ctx.keys)[ctx.keys[-1]], ctx.value_shape)
         return grad_a, grad_v
+
+
+def _label(key) -> str:
+    """torch's node for ``a[key]``: Index for arrays, else that of its last basic step."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not _is_basic(key):
+        return "IndexBackward0"
+    steps = [p for p in parts if p is not Ellipsis and p != slice(None)] or [slice(None)]
+    last = steps[-1]
+    if last is None:
+        return "UnsqueezeBackward0"
+    return "SliceBackward0" if isinstance(last, slice) else "SelectBackward0"
 
 
 def _select_first(key) -> tuple:

@@ -6,6 +6,10 @@ from __future__ import annotations
 from ..function import Function
 from ._util import unbroadcast
 
+# torch's node for a @ b by the operands' dimensions (batched products end in a view)
+_MATMUL_LABELS = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
+_MATMUL_LABELS[1, 2] = "SqueezeBackward4"
+
 
 class MatMul(Function):
     r"""z = a @ b (batched, broadcasting);  dz/da = g b^T,  dz/db = a^T g.
@@ -22,6 +26,7 @@ class MatMul(Function):
         # Each operand is needed only for the other's gradient (torch saves no more).
         ctx.save_for_backward(a if ctx.needs_grad[1] else None, b if ctx.needs_grad[0] else None)
         ctx.shapes = a.shape, b.shape
+        ctx.label = _MATMUL_LABELS.get((a.ndim, b.ndim), "UnsafeViewBackward0")
         ctx.column_major = _column_major(a), _column_major(b)
         return a @ b
 
@@ -68,6 +73,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         _check_operands(x, weight.T)
+        if x.ndim == 2:  # torch's node: addmm, or mm without a bias; a view otherwise
+            ctx.label = "AddmmBackward0" if bias is not None else "MmBackward0"
+        else:
+            ctx.label = "ViewBackward0"
         ctx.save_for_backward(
             x if ctx.needs_grad[1] else None, weight if ctx.needs_grad[0] else None
         )

@@ -59,6 +59,8 @@ class MaxPool2d(Function):
     values, the last one if the window holds a NaN (then y is NaN), and never the padding.
     """
 
+    label = "MaxPool2DWithIndicesBackward0"
+
     @staticmethod
     def forward(
         ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False
@@ -139,6 +141,8 @@ def _divisors(xp, x_shape, out_hw, kernel, stride, padding, count_include_pad, d
 
 class AvgPool2d(Function):
     r"""y_{n,c,h,w} = \frac{1}{|window|} \sum_{window} x;  dy/dx = 1/|window| in each window."""
+
+    label = "AvgPool2DBackward0"
 
     @staticmethod
     def forward(

@@ -33,6 +33,8 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
+        if dim is not None:
+            ctx.label = "SumBackward1"  # torch's overload with a dim
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
         return a.sum(axis=ctx.axes, keepdims=keepdim)
 
@@ -47,6 +49,8 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
+        if dim is not None:
+            ctx.label = "MeanBackward1"  # torch's overload with a dim
         if a.dtype.kind not in "fc":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -194,6 +198,8 @@ class Std(Function):
 
 class LogSumExp(Function):
     r"""z = \log \sum_i e^{a_i};  dz/da_i = e^{a_i - z} (the softmax)."""
+
+    label = "LogsumexpBackward0"
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):

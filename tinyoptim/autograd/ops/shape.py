@@ -29,6 +29,8 @@ def _infer_shape(shape, size: int, original) -> tuple:
 class Reshape(Function):
     r"""z = a with a new shape;  dz/da: the gradient reshaped back."""
 
+    label = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, a, shape=()):
         ctx.shape = a.shape
@@ -96,6 +98,7 @@ class Squeeze(Function):
         ctx.shape = a.shape
         if dim is None:
             return a.reshape(tuple(n for n in a.shape if n != 1))
+        ctx.label = "SqueezeBackward1"
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         drop = {normalize_dim(d, a.ndim) for d in dims} if a.ndim else set()
         return a.reshape(tuple(n for i, n in enumerate(a.shape) if not (i in drop and n == 1)))
