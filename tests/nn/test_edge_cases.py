@@ -179,3 +179,28 @@ def test_get_submodule_and_get_parameter():
         net.get_submodule("5")
     with pytest.raises(AttributeError, match="`forward` is not an nn.Parameter"):
         net.get_parameter("0.forward")
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x: F.max_pool2d(x, 2, stride=0), "stride should not be zero"),
+        (lambda x: F.avg_pool2d(x, 0), "stride should not be zero"),
+        (lambda x: F.avg_pool2d(x, 2, divisor_override=0), "divisor must be not zero"),
+        (lambda x: F.max_pool2d(x, 2, dilation=0), "dilation should be greater than zero"),
+        (lambda x: F.conv2d(x, tinyoptim.ones(1, 1, 3, 3), padding=-1), "negative padding"),
+        (
+            lambda x: F.conv2d(x, tinyoptim.ones(1, 1, 3, 3, dtype=tinyoptim.float64)),
+            "expected scalar type Float but found Double",
+        ),
+        (
+            lambda x: F.cross_entropy(
+                tinyoptim.zeros(2, 3), tinyoptim.tensor([0, 1], dtype=tinyoptim.int32)
+            ),
+            "expected target dtype to be Long or Byte, but got Int",
+        ),
+    ],
+)
+def test_bad_layer_arguments_raise_torchs_errors(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call(tinyoptim.ones(1, 1, 4, 4, device="cpu"))

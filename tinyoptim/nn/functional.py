@@ -90,6 +90,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     if min(dilation) <= 0:
         raise RuntimeError("dilation should be greater than zero")
     padding = _conv_padding(padding, weight.shape, dilation, stride)
+    if min(padding) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
+            f"{_TORCH_NAMES[weight.dtype.name]}"
+        )
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
@@ -106,6 +113,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         if bias is not None:
             out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+_TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
 
 
 def _pool_input(input: Tensor, name: str):

@@ -26,6 +26,10 @@ class NllLoss(Function):
             raise ValueError(f"{reduction} is not a valid value for reduction")
         if target.dtype.kind not in "iu":
             raise RuntimeError(f"expected scalar type Long but found {_torch_name(target.dtype)}")
+        if target.dtype.name not in ("int64", "uint8"):
+            raise RuntimeError(
+                f"expected target dtype to be Long or Byte, but got {_torch_name(target.dtype)}"
+            )
         ctx.input_shape = logp.shape
         if logp.ndim == 1:  # one sample: (C,) with a 0-d target
             logp, target = logp[None], target.reshape(1)
@@ -84,9 +88,8 @@ def _check_targets(backend, target, valid, classes: int) -> None:
 
 
 def _torch_name(dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
-        str(dtype), str(dtype)
-    )
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}
+    return {**names, "int32": "Int", "int64": "Long", "uint8": "Byte"}.get(str(dtype), str(dtype))
 
 
 class LogSigmoid(Function):

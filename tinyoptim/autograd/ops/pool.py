@@ -20,6 +20,17 @@ from .conv import axis_taps, col2im, im2col, out_size
 def _geometry(x_shape, kernel, stride, padding, dilation, ceil_mode):
     """The window geometry that ``im2col`` takes, after torch's checks on padding and size."""
     h, w = x_shape[2:]
+    if 0 in stride:
+        raise RuntimeError("stride should not be zero")
+    if min(kernel) <= 0:
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}"
+        )
+    if min(dilation) <= 0:
+        raise RuntimeError(
+            "dilation should be greater than zero, but got dilationH: "
+            f"{dilation[0]} dilationW: {dilation[1]}"
+        )
     for k, p in zip(kernel, padding):
         if p > k // 2:
             raise RuntimeError(
@@ -156,6 +167,8 @@ class AvgPool2d(Function):
         divisor_override=None,
     ):
         xp = ctx.xp
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
         geometry = _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
         total = _windows(xp, x, geometry).sum(axis=0)
         if divisor_override is not None:
