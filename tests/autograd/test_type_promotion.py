@@ -152,3 +152,21 @@ def test_fill_and_copy_keep_a_non_leaf_in_the_graph():
     assert y.requires_grad
     (y + x).sum().backward()
     assert x.grad.tolist() == [1.0, 1.0, 1.0]  # only through the "+ x": y's old value got 0
+
+
+def test_bool_tensors_refuse_minus_and_allow_reflected_logic():
+    mask = tinyoptim.tensor([True, False], device=DEVICE)
+    with pytest.raises(RuntimeError, match="with two bool tensors is not supported"):
+        mask - mask
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        1 - mask
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor"):
+        -mask
+    assert (True & mask).tolist() == [True, False] and (False | mask).tolist() == [True, False]
+
+
+def test_slices_step_forward_and_empty_lists_select_nothing():
+    x = tinyoptim.ones(3, device=DEVICE)
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1]
+    assert x[[]].shape == (0,)

@@ -192,6 +192,8 @@ class TensorOps:
     def __xor__(self, other):
         return self._compare(other, "__xor__")
 
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric
+
     # -- reductions ----------------------------------------------------------------------
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):

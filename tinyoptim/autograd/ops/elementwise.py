@@ -42,6 +42,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_bool_subtraction(a, b)
         if not hasattr(a, "dtype"):
             ctx.label = "RsubBackward1"  # number - tensor
         a, b, ctx.shapes = broadcast_operands(a, b)
@@ -53,6 +54,21 @@ class Sub(Function):
         grad_a = unbroadcast(grad, a_shape) if ctx.needs_grad[0] else None
         grad_b = unbroadcast(-grad, b_shape) if ctx.needs_grad[1] else None
         return grad_a, grad_b
+
+
+def _refuse_bool_subtraction(a, b) -> None:
+    """torch's errors for ``-`` on bool tensors (``^`` or ``~`` is what is meant)."""
+    bools = [getattr(x, "dtype", None) is not None and x.dtype.kind == "b" for x in (a, b)]
+    if all(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+            "`^` or `logical_xor()` operator instead."
+        )
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 class Mul(Function):
@@ -176,6 +192,11 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return -a
 
     @staticmethod

@@ -21,8 +21,12 @@ def as_key(key, like):
         if key.dtype.is_floating_point:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return key.data if key.device == like.device else like.backend.from_host(key.numpy())
+    if isinstance(key, list) and not key:
+        return like.backend.asarray(key, dtype="int64")  # no indices: an empty selection
     if isinstance(key, list) or hasattr(key, "__array__"):
         return like.backend.asarray(key)
+    if isinstance(key, slice) and key.step is not None and key.step <= 0:
+        raise ValueError("step must be greater than zero")
     return key
 
 
