@@ -204,3 +204,14 @@ def test_get_submodule_and_get_parameter():
 def test_bad_layer_arguments_raise_torchs_errors(call, message):
     with pytest.raises(RuntimeError, match=message):
         call(tinyoptim.ones(1, 1, 4, 4, device="cpu"))
+
+
+def test_module_list_repr_groups_runs_of_equal_modules():
+    modules = nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.ReLU(), nn.Tanh()])
+    assert repr(modules) == "ModuleList(\n  (0-2): 3 x ReLU()\n  (3): Tanh()\n)"
+    assert repr(nn.ModuleList()) == "ModuleList()"
+
+
+def test_half_casts_floating_parameters():
+    layer = nn.Linear(2, 2, device="cpu").half()
+    assert layer.weight.dtype == tinyoptim.float16 and layer.bias.dtype == tinyoptim.float16

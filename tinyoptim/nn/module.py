@@ -353,6 +353,10 @@ class Module:
         """Cast floating parameters and buffers to float64, in place."""
         return self._swap_storage(lambda t: t.double())
 
+    def half(self):
+        """Cast floating parameters and buffers to float16, in place."""
+        return self._swap_storage(lambda t: t.half())
+
     def _swap_storage(self, convert):
         """Replace each parameter's, buffer's and grad's data by ``convert(it)``, in place.
 
