@@ -486,3 +486,13 @@ def test_grad_fn_names_are_torchs(make, name, device):
     b = tinyoptim.randn(5, requires_grad=True, device=device)
     y = make(x, v, W, b)
     assert y.grad_fn.name() == name and f"grad_fn=<{name}>" in repr(y)
+
+
+def test_max_with_a_dim_returns_torchs_pair():
+    x = tinyoptim.tensor([[1.0, 5.0], [3.0, 2.0]], device="cpu")
+    values, indices = x.max(0)
+    assert values.tolist() == [3.0, 5.0] and indices.tolist() == [1, 0]
+    assert type(x.max(0)).__name__ == "max" and type(x.min(1)).__name__ == "min"
+    assert repr(x.max(0)) == (
+        "tinyoptim.return_types.max(\nvalues=tensor([3., 5.]),\nindices=tensor([1, 0]))"
+    )

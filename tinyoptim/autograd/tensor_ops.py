@@ -18,7 +18,19 @@ from .ops import elementwise as ew
 # Tensor's base class, so the import cannot go the other way at load time).
 Tensor = None
 
-MinMax = namedtuple("MinMax", ["values", "indices"])
+
+def _return_type(name: str):
+    """The (values, indices) pair ``max(dim)``/``min(dim)`` return, printed as torch's."""
+
+    def __repr__(self) -> str:
+        return f"tinyoptim.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(
+        name, (namedtuple(name, ["values", "indices"]),), {"__slots__": (), "__repr__": __repr__}
+    )
+
+
+Max, Min = _return_type("max"), _return_type("min")
 
 
 class TensorOps:
@@ -212,7 +224,7 @@ class TensorOps:
             return _labelled(reduce.Amax.apply(self), "MaxBackward1")
         indices = self.argmax(dim, keepdim)
         values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
-        return MinMax(_labelled(values, "MaxBackward0"), indices)
+        return Max(_labelled(values, "MaxBackward0"), indices)
 
     def min(self, dim=None, keepdim: bool = False):
         """The smallest value, or with ``dim`` the (values, indices) along it."""
@@ -222,7 +234,7 @@ class TensorOps:
             return _labelled(reduce.Amin.apply(self), "MinBackward1")
         indices = self.argmin(dim, keepdim)
         values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
-        return MinMax(_labelled(values, "MinBackward0"), indices)
+        return Min(_labelled(values, "MinBackward0"), indices)
 
     def amax(self, dim=None, keepdim: bool = False):
         return reduce.Amax.apply(self, dim=dim, keepdim=keepdim)
