@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .ops import elementwise as ew
-from .ops import shape
+from .ops import selection, shape
 from .tensor import Tensor, _operand
 
 
@@ -26,15 +25,15 @@ def stack(tensors, dim: int = 0) -> Tensor:
 def where(condition: Tensor, input, other) -> Tensor:
     """``input`` where ``condition`` holds, else ``other`` (either may be a number)."""
     like = condition
-    return ew.Where.apply(condition, _operand(input, like), _operand(other, like))
+    return selection.Where.apply(condition, _operand(input, like), _operand(other, like))
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    return ew.Maximum.apply(input, other)
+    return selection.Maximum.apply(input, other)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    return ew.Minimum.apply(input, other)
+    return selection.Minimum.apply(input, other)
 
 
 def _check_tensors(tensors) -> None:

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 from . import inplace
 from .function import DEVICE_MISMATCH
-from .ops import activation, index, linalg, reduce, shape, softmax
+from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
@@ -149,18 +149,18 @@ class TensorOps:
         return activation.Relu.apply(self)
 
     def clamp(self, min=None, max=None):
-        return ew.Clamp.apply(self, min=_bound(min), max=_bound(max))
+        return selection.Clamp.apply(self, min=_bound(min), max=_bound(max))
 
     clip = clamp
 
     def maximum(self, other):
-        return ew.Maximum.apply(self, _operand(other, self))
+        return selection.Maximum.apply(self, _operand(other, self))
 
     def minimum(self, other):
-        return ew.Minimum.apply(self, _operand(other, self))
+        return selection.Minimum.apply(self, _operand(other, self))
 
     def where(self, condition, other):
-        return ew.Where.apply(condition, self, _operand(other, self))
+        return selection.Where.apply(condition, self, _operand(other, self))
 
     # -- comparisons: boolean tensors, no grad ----------------------------------------------
 
@@ -333,7 +333,7 @@ class TensorOps:
         return inplace.apply(self, ew.Div, other)
 
     def clamp_(self, min=None, max=None):
-        return inplace.apply(self, ew.Clamp, min=_bound(min), max=_bound(max))
+        return inplace.apply(self, selection.Clamp, min=_bound(min), max=_bound(max))
 
     clip_ = clamp_
 
