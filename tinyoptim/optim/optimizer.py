@@ -15,13 +15,12 @@ import warnings
 from collections import OrderedDict
 
 from ..autograd import Tensor, no_grad
-from ..autograd.factories import full
 from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.sparse import SparseGrad
-from ..backends.dtype import float32
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
+from ._load_policy import cast_state
 from ._plan import Plan
 from ._state_map import StateMap
 
@@ -366,34 +365,8 @@ class Optimizer:
     _scalars_become_tensors: bool = True
 
     def _cast(self, p, index, key, value, fused=False):
-        """A saved state value as this optimizer's own copy, on ``p``'s device and dtype
-        (torch's policy; a fused group's ``step`` is float32 on the parameter's device)."""
-        if isinstance(value, Tensor):
-            value = value.detach()
-            if key == "step" and fused:
-                moved = value.to(p.device, float32)
-            elif key in self._host_state:
-                return value.clone()
-            elif key == "step" and key in self._device_scalars:
-                moved = value.to(p.device)
-            else:
-                if key in self._param_shaped_state and value.shape != p.shape:
-                    raise ValueError(
-                        f"loaded state for parameter {index} has {key!r} of shape "
-                        f"{value.shape}, but the parameter has shape {p.shape}"
-                    )
-                moved = value.to(p.device, p.dtype if p.dtype.is_floating_point else value.dtype)
-            return moved.clone() if moved.data is value.data else moved
-        if isinstance(value, dict):
-            return {k: self._cast(p, index, k, v, fused) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self._cast(p, index, None, v, fused) for v in value)
-        scalar_keys = self._host_state + self._device_scalars
-        if self._scalars_become_tensors and key in scalar_keys and _is_number(value):
-            fused_step = fused and key == "step"
-            device = p.device if key in self._device_scalars or fused_step else "cpu"
-            return full((), float(value), dtype=scalar_dtype(fused_step), device=device)
-        return value
+        """A saved state value as this optimizer's own copy (``_load_policy.py``)."""
+        return cast_state(self, p, index, key, value, fused)
 
     def state_nbytes(self) -> int:
         """Bytes held by all state arrays of this optimizer."""
@@ -414,10 +387,6 @@ class Optimizer:
             keys = sorted(key for key in group if key != "params")
             text += "".join(f"    {key}: {group[key]}\n" for key in keys)
         return text + ")"
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _typename(value) -> str:
