@@ -5,9 +5,13 @@ Max pooling must send the gradient where torch does: to the first maximum among 
 to a real cell, never the padding, when a window holds only -inf. The geometries cover
 windows that do not overlap (the input copied in and the gradient copied back), sizes they
 do not divide, ceil_mode, padding, overlap, dilation and a kernel of more than 127 taps.
+With numba installed, max pooling's backward on the cpu device is a compiled kernel, and
+the strict device runs the NumPy code; both are held to torch, and to each other.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -16,6 +20,7 @@ import tinyoptim
 from tests.parity import Lib, assert_close, make_cases, run_case
 from tests.torch_ref import torch
 from tinyoptim.autograd import gradcheck
+from tinyoptim.backends.numpy_backend import NumpyBackend
 
 
 def _max(*args, **options):
@@ -87,6 +92,21 @@ def test_matches_torch(case, device):
         pytest.skip("torch 2.13 is not installed")
     ours = run_case(Lib(tinyoptim, device), case)
     assert_close(ours, run_case(Lib(torch), case))
+
+
+@pytest.mark.parametrize("case", MAX_CASES, ids=repr)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN inputs
+def test_compiled_backward_equals_numpy(case, dtype, monkeypatch):
+    pytest.importorskip("numba")
+    assert NumpyBackend().op_kernels() is not None
+    case = dataclasses.replace(case, inputs=[a.astype(dtype) for a in case.inputs])
+    compiled = run_case(Lib(tinyoptim, "cpu"), case)
+    monkeypatch.setattr(NumpyBackend, "op_kernels", lambda self: None)
+    reference = run_case(Lib(tinyoptim, "cpu"), case)
+    assert compiled["grad0"].dtype == dtype
+    # Overlapping windows may add a cell's shares in another order: an ulp apart.
+    assert_close(compiled, reference, tol=1e-12 if dtype == np.float64 else 1e-6)
 
 
 NEG_INF_CASES = make_cases(

@@ -78,6 +78,10 @@ class CupyBackend:
 
         return kernels_cuda.KERNELS.get(name)
 
+    def op_kernels(self):
+        """No compiled op kernels on the GPU yet: the ops run their CuPy code."""
+        return None
+
     def pointer_table(self, pieces):
         """The device-side table of ``pieces``, tuples ``(theta, grad, *states)`` of 1-d
         contiguous arrays, for ``kernel.over``: built once for a bucket, reused every step.

@@ -42,6 +42,11 @@ class NumpyBackend:
         kernels = _compiled_kernels()
         return kernels.get(name) if kernels is not None else None
 
+    def op_kernels(self):
+        """The compiled kernels of autograd ops (``kernels_cpu_pool.py``), or None without
+        the ``[fast]`` extra, in which case the ops run their NumPy code."""
+        return _compiled_op_kernels()
+
     def pointer_table(self, pieces: list):
         """The operands of a compiled kernel over many pieces (``pointer_table.py``): built
         once, then every ``kernel.over(table, scalars)`` is one call."""
@@ -77,6 +82,16 @@ def _compiled_kernels():
     except ImportError:
         return None
     return kernels_cpu.KERNELS
+
+
+@functools.cache
+def _compiled_op_kernels():
+    """The op kernels' module, or None without numba; imported once, as above."""
+    try:
+        from . import kernels_cpu_pool
+    except ImportError:
+        return None
+    return kernels_cpu_pool
 
 
 def _span(arrays, address):

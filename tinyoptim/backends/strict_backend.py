@@ -233,6 +233,10 @@ class StrictBackend:
         """No fused kernels: the strict device always runs the NumPy kernels."""
         return None
 
+    def op_kernels(self):
+        """No compiled op kernels either: the ops run their NumPy code."""
+        return None
+
     def flat_view(self, array: StrictArray):
         a = array._a
         return StrictArray(a.reshape(-1)) if a.flags.c_contiguous else None

@@ -7,6 +7,9 @@ with whole-array operations: a running maximum (and the tap it came from) for ma
 a sum for averaging. Backward forms the gradient of each kernel row's taps and ``col2im``
 puts it back where it was read (plain copies when the windows do not overlap).
 
+With the ``[fast]`` extra, max pooling's backward is one compiled pass instead
+(``backends/kernels_cpu_pool.py``) that adds each window's gradient where its maximum was.
+
 Reductions over a reshaped (…, OH, kH, OW, kW) view, ``max(axis=(3, 5))``, look simpler,
 but NumPy runs them element by element over the short kernel axes, many times slower.
 """
@@ -78,6 +81,7 @@ class MaxPool2d(Function):
     ):
         xp = ctx.xp
         geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+        ctx.x_shape, ctx.geometry = x.shape, geometry
         windows = _windows(xp, x, geometry, fill=-xp.inf)
         maximum = windows[0].copy()
         position = _first_inside(xp, x.shape, geometry)
@@ -89,13 +93,15 @@ class MaxPool2d(Function):
             # tap exceeds every position recorded so far, so max() writes it where better
             xp.maximum(position, xp.multiply(better, tap, dtype=position.dtype), out=position)
         ctx.save_for_backward(position)
-        ctx.x_shape, ctx.geometry = x.shape, geometry
         return maximum
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         (position,) = ctx.saved
+        compiled = _compiled(ctx.backend, grad.dtype)
+        if compiled is not None:
+            return compiled.max_pool2d_backward(grad, position, ctx.x_shape, *ctx.geometry[:-1])
         kernel, out_hw = ctx.geometry[0], ctx.geometry[-1]
         blocks = (1, 1, grad.shape[0] * grad.shape[1]) + out_hw
         grad, position = grad.reshape(blocks), position.reshape(blocks)
@@ -107,6 +113,17 @@ class MaxPool2d(Function):
         return _put_back(xp, kernel_row, ctx.x_shape, grad.dtype, ctx.geometry)
 
 
+def _compiled(backend, dtype):
+    """The backend's compiled max-pooling backward when it takes ``dtype``, else None."""
+    kernels = backend.op_kernels()
+    return kernels if kernels is not None and kernels.supports(dtype) else None
+
+
+def _position_dtype(xp, kernel):
+    """The smallest integer type that numbers every tap of the kernel."""
+    return xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
+
+
 def _first_inside(xp, x_shape, geometry):
     """Per output (N, C, OH, OW): the first tap, in row-major order, inside the input.
 
@@ -114,7 +131,7 @@ def _first_inside(xp, x_shape, geometry):
     points at one of them rather than at the padding, as torch's does.
     """
     kernel, stride, padding, dilation, out_hw = geometry
-    dtype = xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
+    dtype = _position_dtype(xp, kernel)
     shape = tuple(x_shape[:2]) + tuple(out_hw)
     firsts = []
     for a in (0, 1):
