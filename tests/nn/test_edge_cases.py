@@ -194,6 +194,14 @@ def test_get_submodule_and_get_parameter():
             "expected scalar type Float but found Double",
         ),
         (
+            lambda x: F.conv2d(x, tinyoptim.ones(2, 1, 3, 3), tinyoptim.zeros(2).double()),
+            r"Input type \(float\) and bias type \(double\) should be the same",
+        ),
+        (
+            lambda x: F.conv2d(x, tinyoptim.ones(2, 1, 3, 3), tinyoptim.zeros(3)),
+            r"expected bias to be 1-dimensional with 2 elements, but got bias of size \[3\]",
+        ),
+        (
             lambda x: F.cross_entropy(
                 tinyoptim.zeros(2, 3), tinyoptim.tensor([0, 1], dtype=tinyoptim.int32)
             ),

@@ -92,6 +92,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     padding = _conv_padding(padding, weight.shape, dilation, stride)
     if min(padding) < 0:
         raise RuntimeError("negative padding is not supported")
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(
+            f"Input type ({_C_NAMES.get(input.dtype.name, input.dtype.name)}) and bias type "
+            f"({_C_NAMES.get(bias.dtype.name, bias.dtype.name)}) should be the same"
+        )
     if input.dtype != weight.dtype:
         raise RuntimeError(
             f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
@@ -106,17 +111,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"{list(input.shape)}"
         )
     geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    if bias is not None and bias.shape == (weight.shape[0],) and bias.dtype == weight.dtype:
-        out = conv_ops.Conv2d.apply(input, weight, bias, **geometry)  # the op adds b itself
-    else:
+    if bias is None:
         out = conv_ops.Conv2d.apply(input, weight, **geometry)
-        if bias is not None:
-            out = out + bias.reshape(1, -1, 1, 1)
+    else:
+        out = conv_ops.Conv2d.apply(input, weight, bias, **geometry)
     return out.squeeze(0) if unbatched else out
 
 
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
 _TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int"}
+_C_NAMES.update(int32="int", uint8="unsigned char", bool="bool")
 
 
 def _pool_input(input: Tensor, name: str):

@@ -29,9 +29,12 @@ the weight's (C/g, kH, kW) axes. Each product is one GEMM per group on contiguou
     y_g = W_g cols_g,   dW_g = dy_g cols_g^T,   dx = col2im(W_g^T dy_g),
 
 with dy the (O, N·OH·OW) transposed copy of the upstream gradient, and y copied once from
-(O, N·OH·OW) to (N, O, OH, OW). Like torch, the op saves its input, not the columns (kH·kW
-times larger), and rebuilds them in backward; W_g^T dy_g is formed one kernel row at a time
-into one reused buffer, so the full column-sized gradient never exists either.
+(O, N·OH·OW) to (N, O, OH, OW). dW needs the columns again. Forward keeps them for it when
+they take at most ``KEEP_COLUMNS_BYTES`` (copying them out is the costliest part of
+backward after the two products); larger ones are rebuilt from the saved input, as torch,
+which saves only the input, would, so that a large network's activations do not grow
+kH·kW-fold. W_g^T dy_g is formed one kernel row at a time into one reused buffer, so the
+full column-sized gradient never exists.
 
 The pooling ops (``pool.py``) use the same helpers with the input seen as (1, N·C, H, W), so
 that ``cols[0, i, j]`` is one contiguous (N, C, OH, OW) block per tap.
@@ -40,6 +43,8 @@ that ``cols[0, i, j]`` is one contiguous (N, C, OH, OW) block per tap.
 from __future__ import annotations
 
 from ..function import Function
+
+KEEP_COLUMNS_BYTES = 64 << 20  # forward keeps columns up to this size for backward's dW
 
 
 def pair(value, name: str = "value") -> tuple:
@@ -185,7 +190,7 @@ class Conv2d(Function):
     r"""y = W \star x (cross-correlation) with stride, padding, dilation and groups.
 
     Shapes: x (N, C, H, W), W (O, C/groups, kH, kW), optional b (O,), y (N, O, OH, OW).
-    Per group g: y_g = W_g cols_g (+ b, added in the copy that lays y out), dW_g = dy_g
+    Per group g: y_g = W_g cols_g (+ b), dW_g = dy_g
     cols_g^T, db = the sum of dy over its columns, and dx = col2im(W_g^T dy_g).
     """
 
@@ -204,6 +209,11 @@ class Conv2d(Function):
                 f"{list(x.shape)} to have {c_per_group * groups} channels, but got {c} "
                 "channels instead"
             )
+        if bias is not None and bias.shape != (o,):
+            raise RuntimeError(
+                f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional "
+                f"with {o} elements, but got bias of size {list(bias.shape)} instead"
+            )
         oh = out_size(h, kh, stride[0], padding[0], dilation[0])
         ow = out_size(w, kw, stride[1], padding[1], dilation[1])
         if oh <= 0 or ow <= 0:
@@ -211,19 +221,19 @@ class Conv2d(Function):
         geometry = ((kh, kw), stride, padding, dilation, (oh, ow))
         cols = _columns(xp, x, *geometry, groups)
         y = xp.matmul(weight.reshape(groups, o // groups, -1), cols)  # (g, O/g, N*OH*OW)
+        keep = ctx.needs_grad[1] and cols.nbytes <= KEEP_COLUMNS_BYTES
+        ctx.save_for_backward(x, weight, cols if keep else None)
         del cols
-        ctx.save_for_backward(x, weight)
         ctx.geometry, ctx.groups = geometry, groups
-        y = y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-        if bias is None:
-            return xp.ascontiguousarray(y)
-        out = xp.empty((n, o, oh, ow), dtype=xp.result_type(y.dtype, bias.dtype))
-        return xp.add(y, bias.reshape(1, o, 1, 1), out=out)  # the layout copy adds b
+        if bias is not None:  # added along y's long rows, before the layout copy
+            rows = y.reshape(o, -1)
+            xp.add(rows, bias.reshape(o, 1), out=rows)
+        return xp.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        x, weight = ctx.saved
+        x, weight, cols = ctx.saved
         geometry, groups = ctx.geometry, ctx.groups
         n, c, h, w = x.shape
         o, c_per_group, kh, kw = weight.shape
@@ -231,7 +241,8 @@ class Conv2d(Function):
         dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
         grad_x = grad_w = None
         if ctx.needs_grad[1]:
-            cols = _columns(xp, x, *geometry, groups)
+            if cols is None:
+                cols = _columns(xp, x, *geometry, groups)
             grad_w = xp.matmul(dy, cols.transpose(0, 2, 1)).reshape(weight.shape)
             del cols
         if ctx.needs_grad[0]:
