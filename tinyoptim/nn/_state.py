@@ -109,3 +109,18 @@ def moved_sparse(grad: SparseGrad, convert) -> SparseGrad:
     values = convert(Tensor._make(grad.values, grad.device))
     indices = Tensor._make(grad.indices, grad.device).to(values.device)
     return SparseGrad(indices.data, values.data, grad.shape, values.device)
+
+
+def swap_storage(tensors, convert) -> None:
+    """Replace each tensor's data, and its grad's, by ``convert(it)``, keeping the objects.
+
+    Integer tensors (``num_batches_tracked``) keep their dtype; only their device moves.
+    """
+    for t in tensors:
+        fn = convert if t.dtype.is_floating_point else device_only(convert)
+        swap(t, fn)
+        grad = t.grad
+        if isinstance(grad, Tensor):
+            swap(grad, fn)
+        elif isinstance(grad, SparseGrad):
+            t._grad = moved_sparse(grad, fn)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from .module import Module, _addindent
+from . import _printing
+from .module import Module
 
 
 def _index(idx: int, size: int) -> int:
@@ -151,24 +152,19 @@ class ModuleList(Module):
 
     def __repr__(self) -> str:
         """As torch prints it: a run of equal modules on one line, ``(0-2): 3 x ReLU()``."""
-        if not len(self):
-            return self._get_name() + "()"
         runs = []  # [first index, last index, repr]
         for i, text in enumerate(repr(m) for m in self):
             if runs and runs[-1][2] == text:
                 runs[-1][1] = i
             else:
                 runs.append([i, i, text])
-        lines = [
-            _addindent(
-                f"({first}): {text}"
-                if first == last
-                else f"({first}-{last}): {last - first + 1} x {text}",
-                2,
-            )
+        children = [
+            (str(first), text)
+            if first == last
+            else (f"{first}-{last}", f"{last - first + 1} x {text}")
             for first, last, text in runs
         ]
-        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+        return _printing.layout(self._get_name(), "", children)
 
     def __add__(self, other):
         return ModuleList([*self, *other])

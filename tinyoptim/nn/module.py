@@ -12,17 +12,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from ..autograd.sparse import SparseGrad
 from ..autograd.tensor import Tensor
-from . import _state
+from ..autograd.zero_grad import zero_grads
+from . import _printing, _state
 from .parameter import Parameter
-
-
-def _addindent(text: str, spaces: int) -> str:
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
 def _join(prefix: str, name: str) -> str:
@@ -358,18 +351,8 @@ class Module:
         return self._swap_storage(lambda t: t.half())
 
     def _swap_storage(self, convert):
-        """Replace each parameter's, buffer's and grad's data by ``convert(it)``, in place.
-
-        Integer buffers (``num_batches_tracked``) keep their dtype; only their device moves.
-        """
-        for t in list(self.parameters()) + list(self.buffers()):
-            fn = convert if t.dtype.is_floating_point else _state.device_only(convert)
-            _state.swap(t, fn)
-            grad = t.grad
-            if isinstance(grad, Tensor):
-                _state.swap(grad, fn)
-            elif isinstance(grad, SparseGrad):
-                t._grad = _state.moved_sparse(grad, fn)
+        """Replace each parameter's, buffer's and grad's data by ``convert(it)``, in place."""
+        _state.swap_storage(list(self.parameters()) + list(self.buffers()), convert)
         return self
 
     def zero_grad(self, set_to_none: bool = False) -> None:
@@ -378,24 +361,7 @@ class Module:
         ``set_to_none=False`` is the default here (torch's is True): a grad that is a view
         of a flat buffer stays one.
         """
-        for p in self.parameters():
-            grad = p.grad
-            if grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            elif isinstance(grad, SparseGrad):
-                xp = grad.device.backend.xp
-                empty_rows = xp.zeros((0,) + grad.shape[1:], dtype=grad.values.dtype)
-                p._grad = SparseGrad(
-                    xp.zeros((0,), dtype=grad.indices.dtype), empty_rows, grad.shape, grad.device
-                )
-            else:
-                if grad.grad_fn is not None:
-                    grad.detach_()
-                else:
-                    grad.requires_grad_(False)
-                grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def flatten_parameters(self) -> None:
         """Make every parameter, and its grad, a view of one flat buffer per (device, dtype).
@@ -415,19 +381,8 @@ class Module:
         return type(self).__name__
 
     def __repr__(self) -> str:
-        extra = self.extra_repr()
-        extra_lines = extra.split("\n") if extra else []
-        child_lines = [
-            f"({name}): " + _addindent(repr(module), 2) for name, module in self._modules.items()
-        ]
-        lines = extra_lines + child_lines
-        text = self._get_name() + "("
-        if lines:
-            if len(extra_lines) == 1 and not child_lines:
-                text += extra_lines[0]
-            else:
-                text += "\n  " + "\n  ".join(lines) + "\n"
-        return text + ")"
+        children = [(name, repr(module)) for name, module in self._modules.items()]
+        return _printing.layout(self._get_name(), self.extra_repr(), children)
 
     def __dir__(self):
         names = list(super().__dir__())

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
-from ..autograd.sparse import SparseGrad
+from ..autograd.zero_grad import zero_grads
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
@@ -163,20 +163,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = False) -> None:
         """Zero every gradient in place (keeping the arrays), or drop them with ``True``."""
         with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    grad = p.grad
-                    if grad is None:
-                        continue
-                    if set_to_none:
-                        p.grad = None
-                    elif isinstance(grad, SparseGrad):
-                        p.grad = SparseGrad(
-                            grad.indices[:0], grad.values[:0], grad.shape, grad.device, True
-                        )
-                    else:
-                        grad.detach_()
-                        grad.zero_()
+            zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError
