@@ -496,3 +496,23 @@ def test_max_with_a_dim_returns_torchs_pair():
     assert repr(x.max(0)) == (
         "tinyoptim.return_types.max(\nvalues=tensor([3., 5.]),\nindices=tensor([1, 0]))"
     )
+
+
+def test_python_scalars_from_tensors_follow_torch():
+    import warnings
+
+    with pytest.raises(ValueError, match="only one element tensors can be converted"):
+        float(tinyoptim.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match="only one element tensors can be converted"):
+        int(tinyoptim.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
+        tinyoptim.tensor([1.0, 2.0]).item()
+    assert float(tinyoptim.tensor([[2.5]])) == 2.5
+    x = tinyoptim.tensor(1.5, requires_grad=True)
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        assert float(x * 2) == 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.item() == 1.5 and int(x) == 1  # only float() warns, and not under no_grad
+        with tinyoptim.no_grad():
+            float(x)

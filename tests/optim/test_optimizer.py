@@ -298,3 +298,31 @@ def test_betas_given_as_a_list(name):
     expected = (0.8, 0.9) if name != "NAdam" else [0.8, 0.9]
     assert opt.param_groups[0]["betas"] == expected
     assert type(opt.param_groups[0]["betas"]) is type(expected)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adafactor"])
+def test_a_copied_optimizer_steps_on_as_the_original(name, how):
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(0)
+    weight = tinyoptim.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    opt = getattr(tinyoptim.optim, name)([weight], lr=0.1, foreach=None)
+    opt.register_step_post_hook(lambda *args: None)
+    weight.grad = tinyoptim.ones_like(weight)
+    opt.step()
+    copied_weight, copied = (
+        copy.deepcopy((weight, opt))
+        if how == "deepcopy"
+        else pickle.loads(pickle.dumps((weight, opt)))
+    )
+    assert not copied._step_post_hooks  # torch drops hooks on copy too
+    for w, o in ((weight, opt), (copied_weight, copied)):
+        w.grad = tinyoptim.full_like(w, 0.5)
+        o.step()
+    np.testing.assert_array_equal(copied_weight.detach().numpy(), weight.detach().numpy())
+    state, copied_state = opt.state[weight], copied.state[copied_weight]
+    assert state.keys() == copied_state.keys()
+    for key in state:
+        np.testing.assert_array_equal(np.asarray(copied_state[key]), np.asarray(state[key]))

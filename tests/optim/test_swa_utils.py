@@ -223,6 +223,7 @@ def test_swalr_get_lr_from_user_code_warns():
     with pytest.warns(UserWarning) as record:
         scheduler.get_lr()
     assert str(record[0].message) == USE_GET_LAST_LR
+    assert record[0].filename == __file__  # SWALR's names the caller, as torch's does
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         scheduler.optimizer.step()

@@ -9,16 +9,22 @@ counter that in-place ops bump. It does no arithmetic itself: its differentiable
 
 from __future__ import annotations
 
+import warnings
 import weakref
 
 from ..backends import as_dtype, get_backend, resolve
-from . import engine, function, tensor_ops
+from . import engine, function, grad_mode, tensor_ops
 from .ops import elementwise as ew
 from .tensor_ops import TensorOps
 from .tensor_ops import _operand as _operand  # for autograd.functional
 
 NUMPY_REQUIRES_GRAD = (
     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
+ONE_ELEMENT = "only one element tensors can be converted to Python scalars"
+SCALAR_WITH_GRAD = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+    "behavior.\nConsider using tensor.detach() first."
 )
 ONLY_FLOAT_GRAD = "only Tensors of floating point and complex dtype can require gradients"
 NON_LEAF_REQUIRES_GRAD = (
@@ -237,9 +243,15 @@ class Tensor(TensorOps):
         return bool(self.item())
 
     def __float__(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(ONE_ELEMENT)
+        if self._requires_grad and grad_mode.current.enabled:
+            warnings.warn(SCALAR_WITH_GRAD, UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self) -> int:
+        if self.data.size != 1:
+            raise ValueError(ONE_ELEMENT)
         return int(self.item())
 
     def __index__(self) -> int:

@@ -12,7 +12,7 @@ import numpy
 class DType:
     """A tensor element type, e.g. ``tinyoptim.float32``."""
 
-    __slots__ = ("name", "np", "is_floating_point", "itemsize")
+    __slots__ = ("name", "np", "is_floating_point", "itemsize", "c_name")
     _sealed = False  # set once the module's dtypes exist: there are no others, as in torch
 
     def __new__(cls, *args, **kwargs):
@@ -25,6 +25,7 @@ class DType:
         self.np = numpy.dtype(name)
         self.is_floating_point = self.np.kind == "f"
         self.itemsize = self.np.itemsize
+        self.c_name = _C_NAMES[name]  # as torch's C++ messages name it: "double", "long int"
 
     def __repr__(self) -> str:
         return f"tinyoptim.{self.name}"
@@ -32,6 +33,9 @@ class DType:
     def __reduce__(self):
         return (as_dtype, (self.name,))
 
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int"}
+_C_NAMES.update(int32="int", bool="bool", uint8="unsigned char")
 
 float32 = DType("float32")
 float64 = DType("float64")

@@ -94,8 +94,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         raise RuntimeError("negative padding is not supported")
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(
-            f"Input type ({_C_NAMES.get(input.dtype.name, input.dtype.name)}) and bias type "
-            f"({_C_NAMES.get(bias.dtype.name, bias.dtype.name)}) should be the same"
+            f"Input type ({input.dtype.c_name}) and bias type ({bias.dtype.c_name}) should be "
+            "the same"
         )
     if input.dtype != weight.dtype:
         raise RuntimeError(
@@ -120,8 +120,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
 _TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int"}
-_C_NAMES.update(int32="int", uint8="unsigned char", bool="bool")
 
 
 def _pool_input(input: Tensor, name: str):

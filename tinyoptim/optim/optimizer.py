@@ -72,6 +72,16 @@ def _with_hooks(step):
     return wrapper
 
 
+_HOOK_DICTS = (  # an optimizer's own hooks, by kind, in registration order
+    "_step_pre_hooks",
+    "_step_post_hooks",
+    "_state_dict_pre_hooks",
+    "_state_dict_post_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
+
 class Optimizer:
     """Base class of the optimizers: ``Optimizer(params, defaults)``."""
 
@@ -83,12 +93,8 @@ class Optimizer:
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        self._step_pre_hooks: OrderedDict = OrderedDict()
-        self._step_post_hooks: OrderedDict = OrderedDict()
-        self._state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._load_state_dict_pre_hooks: OrderedDict = OrderedDict()
-        self._load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -366,6 +372,18 @@ class Optimizer:
 
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict) -> None:
+        """After ``copy.deepcopy`` or unpickling: no hooks (as in torch), fresh buckets."""
+        self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
+        self._buckets = Buckets()
+        self._plans = {}
+        self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._group_fallbacks.items():
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         text = f"{type(self).__name__} ("

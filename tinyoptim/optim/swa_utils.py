@@ -92,6 +92,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> MultiAvgFn:
     def ema_update(ema_params: list, current_params: list, _num_averaged) -> None:
         if ema_params[0].is_floating_point():
             for ema, current in zip(ema_params, current_params, strict=True):
+                _check_same_dtype(ema, current)
                 lerp_(ema.data, current.data, 1 - decay)
         else:  # lerp is for floats: integers blend in floating point and truncate
             for ema, current in zip(ema_params, current_params, strict=True):
@@ -116,9 +117,18 @@ def get_swa_multi_avg_fn() -> MultiAvgFn:
         if isinstance(weight, Tensor):
             weight = weight.item()
         for averaged, current in zip(averaged_params, current_params, strict=True):
+            _check_same_dtype(averaged, current)
             lerp_(averaged.data, current.data, weight)
 
     return swa_update
+
+
+def _check_same_dtype(averaged: Tensor, current: Tensor) -> None:
+    """torch's lerp refuses to blend weights of two dtypes (the list helpers use it)."""
+    if current.dtype != averaged.dtype:
+        raise RuntimeError(
+            f"expected dtype {averaged.dtype.c_name} for `end` but got dtype {current.dtype.c_name}"
+        )
 
 
 def get_ema_avg_fn(decay: float = 0.999) -> AvgFn:
@@ -310,7 +320,7 @@ class SWALR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        self._warn_if_called_by_user()
+        self._warn_if_called_by_user(stacklevel=3)
         step = self._step_count - 1
         if self.anneal_epochs == 0:
             step = max(1, step)

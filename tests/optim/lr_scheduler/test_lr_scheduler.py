@@ -56,17 +56,9 @@ def test_sequence_matches_torch(name):
     np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
 
 
-def test_plateau_accepts_numbers_tensors_and_arrays():
-    """float, int, 0-d tinyoptim Tensor, 0-d NumPy array and a CuPy-like object with ``.item()``."""
-
-    class DeviceScalar:  # a 0-d CuPy array's interface: no __float__, an explicit .item()
-        def __init__(self, value):
-            self.value = value
-
-        def item(self):
-            return self.value
-
-    wraps = [float, tinyoptim.tensor, np.array, DeviceScalar, lambda v: np.float32(v)]
+def test_plateau_reads_metrics_with_float_as_torch():
+    """float, int, 0-d tinyoptim Tensor, 0-d NumPy array, NumPy scalar: ``float(metrics)``."""
+    wraps = [float, tinyoptim.tensor, np.array, lambda v: np.float32(v)]
     lrs = []
     for wrap in wraps:
         opt = make_optimizer(tinyoptim)
@@ -75,6 +67,14 @@ def test_plateau_accepts_numbers_tensors_and_arrays():
             sched.step(wrap(metric))
         lrs.append(sched.get_last_lr())
     assert lrs == [[0.025, 0.0125]] * len(wraps)
+    sched = S.ReduceLROnPlateau(make_optimizer(tinyoptim))
+    with pytest.raises(ValueError, match="only one element tensors can be converted"):
+        sched.step(tinyoptim.tensor([0.5, 0.4]))
+    with pytest.raises(TypeError, match="only 0-dimensional arrays can be converted"):
+        sched.step(np.array([0.5]))
+    loss = tinyoptim.tensor(0.5, requires_grad=True)
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True"):
+        sched.step(loss)
 
 
 def test_plateau_trace_from_spec():
@@ -222,3 +222,26 @@ def test_every_scheduler_has_a_sequence_case():
         covered |= scheduler_names(factory(S, make_optimizer(tinyoptim, kind)))
     missing = set(S.__all__) - {"LRScheduler"} - covered
     assert not missing, f"schedulers without a sequence case in cases.py: {sorted(missing)}"
+
+
+def test_get_lr_warning_names_the_scheduler_file_as_torchs():
+    sched = S.StepLR(make_optimizer(tinyoptim), 2)
+    with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`") as record:
+        sched.get_lr()
+    assert os.path.dirname(record[0].filename).endswith(os.path.join("optim", "lr_scheduler"))
+
+
+def test_cyclic_calls_scale_fn_per_group_and_use_as_torch():
+    calls = []
+
+    def scale(x):
+        calls.append(x)
+        return 1.0
+
+    net = [tinyoptim.zeros(1, requires_grad=True) for _ in range(2)]
+    opt = tinyoptim.optim.SGD([{"params": [p]} for p in net], lr=0.1, momentum=0.9)
+    sched = S.CyclicLR(opt, 0.01, 0.1, step_size_up=2, scale_fn=scale, scale_mode="iterations")
+    assert calls == [0] * 4  # construction: lr and momentum, for each of the two groups
+    opt.step()
+    sched.step()
+    assert calls == [0] * 4 + [1] * 4

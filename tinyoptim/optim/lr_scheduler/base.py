@@ -133,10 +133,13 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = group_values(self.optimizer, "lr")
 
-    def _warn_if_called_by_user(self) -> None:
-        """``get_lr`` is internal: called from outside ``step`` it points to ``get_last_lr``."""
+    def _warn_if_called_by_user(self, stacklevel: int = 2) -> None:
+        """``get_lr`` is internal: called from outside ``step`` it points to ``get_last_lr``.
+
+        As torch's, the warning names the ``get_lr`` line (SWALR's names its caller's).
+        """
         if not self._get_lr_called_within_step:
-            warnings.warn(USE_GET_LAST_LR, UserWarning, stacklevel=3)
+            warnings.warn(USE_GET_LAST_LR, UserWarning, stacklevel=stacklevel)
 
     def _flag(self, name: str):
         return _set_flag(self, name)

@@ -102,14 +102,18 @@ class CyclicLR(LRScheduler):
             height = x / self.step_ratio
         else:
             height = (x - 1) / (self.step_ratio - 1)
-        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        # scale_fn is called once per group and per use, as torch calls it: a stateful one
+        # (a callable object, saved in state_dict) sees the same calls
         lrs = [
-            base_lr + (max_lr - base_lr) * height * scale
+            base_lr + (max_lr - base_lr) * height * self.scale_fn(at)
             for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
         ]
         if self.cycle_momentum:
             bounds = zip(self.base_momentums, self.max_momentums, strict=True)
-            momentums = [max_m - (max_m - base_m) * height * scale for base_m, max_m in bounds]
+            momentums = [
+                max_m - (max_m - base_m) * height * self.scale_fn(at) for base_m, max_m in bounds
+            ]
             for group, momentum in zip(self.optimizer.param_groups, momentums, strict=True):
                 set_momentum(group, momentum, self.use_beta1)
         return lrs

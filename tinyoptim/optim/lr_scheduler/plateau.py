@@ -68,7 +68,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics: SupportsFloat, epoch=None) -> None:
         """Record one epoch's metric and cut the lrs if it has plateaued."""
-        current = _metric_value(metrics)
+        current = float(metrics)  # as torch: a tensor with grad warns, two elements raise
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
@@ -140,15 +140,3 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode = mode
         self.threshold = threshold
         self.threshold_mode = threshold_mode
-
-
-def _metric_value(metrics) -> float:
-    """A Python float from a number, or a one-element Tensor or NumPy/CuPy array.
-
-    Arrays and tensors are read through ``.item()``, the one explicit host crossing both
-    libraries share, so no array library is imported here.
-    """
-    if isinstance(metrics, (int, float)):
-        return float(metrics)
-    item = getattr(metrics, "item", None)
-    return float(item() if callable(item) else metrics)
