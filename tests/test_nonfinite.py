@@ -81,3 +81,27 @@ def test_clip_grad_norm_scales_by_a_nonfinite_norm_when_allowed(device):
     p.grad = tinyoptim.tensor([math.inf, 1.0], device=device)
     norm = nn.utils.clip_grad_norm_([p], 1.0)
     assert math.isinf(norm.item())
+
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax"]
+OPTIMIZERS += ["Adadelta", "ASGD", "Rprop", "Adafactor", "LBFGS"]
+
+
+@pytest.mark.parametrize("foreach", [False, None])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_steps_through_inf_and_nan_without_warnings(name, foreach, device):
+    """torch computes through non-finite gradients silently; NumPy would warn."""
+    import warnings
+
+    p = tinyoptim.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    options = {} if name == "LBFGS" else {"foreach": foreach}
+    opt = getattr(tinyoptim.optim, name)([p], lr=0.1, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for g in ([math.inf, math.nan, 0.0], [1e38, -math.inf, 0.0]):
+
+            def closure(g=g):
+                p.grad = tinyoptim.tensor(g, device=device)
+                return tinyoptim.tensor(1.0)
+
+            opt.step(closure)

@@ -150,6 +150,31 @@ def test_a_sign_flip_shrinks_the_step_and_forgets_the_gradient(foreach, device):
         assert ref.state[q]["step_size"].tolist() == sizes[-1]
 
 
+@pytest.mark.parametrize("kernels", ["compiled", "numpy"])
+@pytest.mark.parametrize("foreach", [False, None])
+def test_nan_and_inf_gradients_move_as_torchs(foreach, kernels, device, monkeypatch):
+    """torch's sign of NaN is 0: a NaN in g or in g_t g_{t-1} changes nothing; an infinite
+    g whose sign flips is forgotten (0, not inf * 0 = NaN). Expected values from torch."""
+    if kernels == "numpy":
+        from tinyoptim.backends.numpy_backend import NumpyBackend
+
+        monkeypatch.setattr(NumpyBackend, "kernel", lambda self, name: None)
+    p = tinyoptim.ones(5, dtype="float64", device=device, requires_grad=True)
+    opt = Rprop([p], foreach=foreach)
+    inf, nan = float("inf"), float("nan")
+    grads = ([nan, 1, inf, inf, -1], [1, nan, 1, -1, inf], [1, 1, 1, 1, 1])
+    prevs = []
+    for g in grads:
+        p.grad = tinyoptim.tensor(g, dtype="float64", device=device)
+        opt.step()
+        prevs.append(opt.state[p]["prev"].tolist())
+    np.testing.assert_allclose(p.tolist(), [0.978, 0.98, 0.9636, 0.985, 1.005], rtol=1e-15)
+    state = opt.state[p]
+    np.testing.assert_allclose(state["step_size"].tolist(), [0.012, 0.01, 0.0144, 0.005, 0.005])
+    np.testing.assert_array_equal(prevs[1], [1.0, nan, 1.0, 0.0, 0.0])
+    assert prevs[2] == [1.0] * 5
+
+
 @pytest.mark.parametrize("foreach", [False, None])
 def test_inverted_step_sizes_clamp_to_the_maximum(foreach):
     p = tinyoptim.zeros(2, dtype="float64", requires_grad=True)

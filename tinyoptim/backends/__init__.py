@@ -15,6 +15,7 @@ from .device import (
     set_default_device,
 )
 from .dtype import DType, as_dtype, get_default_dtype, set_default_dtype
+from .numpy_backend import quiet_math
 from .random import generator, get_rng_state, manual_seed, set_rng_state
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "manual_seed",
+    "quiet_math",
     "resolve",
     "set_default_device",
     "set_default_dtype",

@@ -304,29 +304,25 @@ def rprop(rows, like, maximize, etaplus, etaminus, step_size_min, step_size_max,
             g = -grad[i] if maximize else grad[i]
             s = g * prev[i]
             if s > 0:
-                factor, keep = etaplus, one
+                factor = etaplus
             elif s < 0:
-                factor, keep = etaminus, zero
-            elif s == 0:
-                factor, keep = one, one
-            else:  # NaN: the step size becomes NaN, and g is kept
-                factor, keep = s, one
+                factor = etaminus
+                g = zero  # forgotten where the sign flipped (an infinite g too)
+            else:  # 0 or NaN (torch's sign of NaN is 0)
+                factor = one
             size = step_size[i] * factor
             if size < step_size_min:
                 size = step_size_min
             if size > step_size_max:
                 size = step_size_max
             step_size[i] = size
-            g = g * keep
             prev[i] = g
             if g > 0:
                 direction = one
             elif g < 0:
                 direction = -one
-            elif g == 0:
+            else:  # 0 or NaN
                 direction = zero
-            else:
-                direction = g
             theta[i] -= direction * size
 
 

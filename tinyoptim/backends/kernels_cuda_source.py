@@ -251,19 +251,14 @@ UPDATES = {
             """
             T g = maximize ? -grad : grad;
             const T s = g * prev;
-            T factor, keep;
+            T factor;
             if (s > T(0)) {
                 factor = etaplus;
-                keep = one;
             } else if (s < T(0)) {
                 factor = etaminus;
-                keep = zero;
-            } else if (s == T(0)) {
+                g = zero;  // forgotten where the sign flipped (an infinite g too)
+            } else {  // 0 or NaN (torch's sign of NaN is 0)
                 factor = one;
-                keep = one;
-            } else {  // NaN: the step size becomes NaN, and g is kept
-                factor = s;
-                keep = one;
             }
             T size = step_size * factor;
             if (size < step_size_min) {
@@ -273,17 +268,14 @@ UPDATES = {
                 size = step_size_max;
             }
             step_size = size;
-            g = g * keep;
             prev = g;
             T direction;
             if (g > T(0)) {
                 direction = one;
             } else if (g < T(0)) {
                 direction = -one;
-            } else if (g == T(0)) {
+            } else {  // 0 or NaN
                 direction = zero;
-            } else {
-                direction = g;
             }
             theta -= direction * size;
             """,

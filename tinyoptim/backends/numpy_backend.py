@@ -73,6 +73,12 @@ class NumpyBackend:
         """Nothing to wait for on the CPU."""
 
 
+def quiet_math():
+    """A context in which NumPy does not warn about overflow, division by zero or invalid
+    values: torch computes through inf and NaN silently, and so do the optimizers' steps."""
+    return numpy.errstate(all="ignore")
+
+
 @functools.cache
 def _compiled_kernels():
     """numba's kernels, or None without numba; imported once (a failed import is not

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.zero_grad import zero_grads
+from ..backends import quiet_math
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._hooks import register
@@ -63,7 +64,8 @@ def _with_hooks(step):
                         f"but got {result}."
                     )
                 args, kwargs = result
-        out = step(*args, **kwargs)
+        with quiet_math():  # inf and NaN pass through an update silently, as in torch
+            out = step(*args, **kwargs)
         for hook in [*self._step_post_hooks.values(), *_global_step_post_hooks.values()]:
             hook(self, args, kwargs)
         return out

@@ -130,7 +130,7 @@ def _single_tensor_rprop(
         g = -grad.data if maximize else grad.data
         prev, step_size = state["prev"].data, state["step_size"].data
         state["step"].data += 1
-        factor = xp.asarray(xp.sign(g * prev))  # an array, even for a 0-d parameter
+        factor = _sign(xp, g * prev)
         factor[factor > 0] = etaplus
         factor[factor < 0] = etaminus
         factor[factor == 0] = 1
@@ -138,8 +138,15 @@ def _single_tensor_rprop(
         xp.clip(step_size, step_size_min, step_size_max, out=step_size)
         g = xp.array(g)  # a copy
         g[factor == factor.dtype.type(etaminus)] = 0  # torch compares in the array's dtype
-        p.data -= xp.sign(g) * step_size
+        p.data -= _sign(xp, g) * step_size
         prev[...] = g
+
+
+def _sign(xp, x):
+    """torch's sign: -1, 0 or 1, and 0 for NaN (NumPy's gives NaN); always an array."""
+    result = xp.asarray(xp.greater(x, 0), dtype=x.dtype)  # an array even for a 0-d x
+    result -= xp.less(x, 0)
+    return result
 
 
 def _multi_tensor_rprop(
@@ -147,12 +154,11 @@ def _multi_tensor_rprop(
 ) -> None:
     """The same update as a kernel over the bucket's flat state (see ``_sweep.py``).
 
-    The three-way choice of factor is made without boolean masks, from
-    ``heaviside(s, h)`` (0 where s < 0, h where s = 0, 1 where s > 0, NaN where s is): the
-    factor is built by multiplying and adding 0s and 1s, which is exact, so it equals
-    eta_+, eta_- or 1 bit for bit (``eta_+ - 1`` is exact too, for eta_+ > 1), and is NaN
-    where s is, as torch's is. The one visible difference: a forgotten negative entry of
-    ``prev`` is stored as -0.0 (torch stores 0.0), which no later step can tell apart.
+    The three-way choice of factor is made without boolean masks, from the comparisons
+    s > 0 and s < 0 written as 0s and 1s: the factor is built by multiplying and adding
+    0s and 1s, which is exact, so it equals eta_+, eta_- or 1 bit for bit (``eta_+ - 1``
+    is exact too, for eta_+ > 1). A NaN s compares false both ways, so it counts as 0, as
+    torch's sign of NaN does.
     """
     xp = params[0].backend.xp
     dtype = params[0].data.dtype.type
@@ -165,20 +171,27 @@ def _multi_tensor_rprop(
         else:
             g[...] = grad
         xp.multiply(g, prev, out=factor)  # s: the sign of g_t g_{t-1} is that of s
-        xp.heaviside(factor, 1, out=keep)  # 0 where s < 0, else 1
-        xp.heaviside(factor, 0, out=factor)  # 1 where s > 0, else 0
+        xp.less(factor, 0, out=keep)  # 1 where s < 0, else 0
+        xp.greater(factor, 0, out=factor)  # 1 where s > 0, else 0
         factor *= etaplus_minus_one
         factor += 1  # eta_+ where s > 0, else 1
         step_size *= factor
-        xp.subtract(1, keep, out=factor)
-        factor *= etaminus
+        xp.multiply(keep, etaminus, out=factor)
+        xp.subtract(1, keep, out=keep)  # 0 where s < 0, else 1
         factor += keep  # eta_- where s < 0, else 1
         step_size *= factor
         xp.clip(step_size, step_size_min, step_size_max, out=step_size)
-        xp.fmin(keep, 1, out=keep)  # where s is NaN, torch keeps g
-        g *= keep  # forget the entries whose sign flipped (as -0.0 where g < 0)
+        # forget g where the sign flipped: g clipped to [0, 0] there (an infinite g too,
+        # which a product with 0 would make NaN), to [-inf, inf] elsewhere
+        xp.subtract(1, keep, out=factor)
+        xp.divide(keep, factor, out=factor)  # inf where kept (1 / 0), else 0 (0 / 1)
+        xp.minimum(g, factor, out=g)
+        xp.subtract(0, factor, out=factor)  # -inf, or +0.0 so that a flipped g is +0.0
+        xp.maximum(g, factor, out=g)
         prev[...] = g
-        xp.sign(g, out=factor)
+        xp.greater(g, 0, out=factor)
+        xp.less(g, 0, out=keep)
+        factor -= keep  # the sign of g, 0 for NaN
         factor *= step_size
         theta -= factor
 
