@@ -326,3 +326,39 @@ def test_a_copied_optimizer_steps_on_as_the_original(name, how):
     assert state.keys() == copied_state.keys()
     for key in state:
         np.testing.assert_array_equal(np.asarray(copied_state[key]), np.asarray(state[key]))
+
+
+def test_the_given_group_dict_becomes_the_group_as_in_torch():
+    w, b = param(2), param(1)
+    head = {"params": [("b", b)], "lr": 0.1}
+    opt = tinyoptim.optim.Adam([{"params": [("w", w)]}, head])
+    assert opt.param_groups[1] is head
+    assert list(head)[:4] == ["params", "lr", "param_names", "betas"]  # names after lr
+    assert head["params"][0] is b and head["param_names"] == ["b"]
+    head["lr"] = 0.01  # an edit through the caller's dict reaches the optimizer
+    assert opt.param_groups[1]["lr"] == 0.01
+
+
+def test_a_subclass_keeps_an_int_step_through_load_state_dict():
+    class Counting(Optimizer):  # counts in Python ints, as torch's base class allows
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        def step(self, closure=None):
+            for p in self.param_groups[0]["params"]:
+                state = self.state[p]
+                state["step"] = state.get("step", 0) + 1
+
+    w = param(2)
+    first, second = Counting([w]), Counting([w])
+    first.step()
+    first.step()
+    second.load_state_dict(first.state_dict())
+    assert second.state[w]["step"] == 2 and type(second.state[w]["step"]) is int
+    saved = tinyoptim.optim.Adam([w]).state_dict()
+    saved["state"] = {
+        0: {"step": 3, "exp_avg": tinyoptim.zeros(2), "exp_avg_sq": tinyoptim.zeros(2)}
+    }
+    adam = tinyoptim.optim.Adam([w])
+    adam.load_state_dict(saved)
+    assert isinstance(adam.state[w]["step"], tinyoptim.Tensor)  # Adam's __setstate__ does

@@ -31,6 +31,7 @@ SPARSE = "Adadelta does not support sparse gradients"
 class Adadelta(Optimizer):
     """Adadelta: step sizes from running averages of squared gradients and steps."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("square_avg", "acc_delta")
     _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 

@@ -54,6 +54,7 @@ SPARSE = "Adafactor does not support sparse gradients"
 class Adafactor(Optimizer):
     """Adafactor: factored second moments, relative step sizes and update clipping."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("variance",)
     _group_fallbacks = dict(foreach=None)
 

@@ -38,6 +38,7 @@ SPARSE_WITH_DECAY = "weight_decay option is not compatible with sparse gradients
 class Adagrad(Optimizer):
     """Adagrad: per-coordinate step sizes from the sum of all squared gradients."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("sum",)
     _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, fused=None)
 

@@ -37,6 +37,7 @@ SPARSE = "Adam does not support sparse gradients, please consider SparseAdam ins
 class Adam(Optimizer):
     """Adam; with ``decoupled_weight_decay=True`` it is AdamW."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _group_fallbacks = dict(
         amsgrad=False,

@@ -32,6 +32,7 @@ SPARSE = "Adamax does not support sparse gradients"
 class Adamax(Optimizer):
     """Adamax: Adam with the infinity norm in place of the second moment."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("exp_avg", "exp_inf")
     _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 

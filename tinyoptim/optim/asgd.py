@@ -41,6 +41,7 @@ _SCALARS = ("step", "eta", "mu")  # 0-d tensors on the parameter's device
 class ASGD(Optimizer):
     """Averaged SGD: SGD with a decaying rate, and a running average of the iterates."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("ax",)
     _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
     _host_state = ()

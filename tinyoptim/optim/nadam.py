@@ -41,6 +41,7 @@ SPARSE = "NAdam does not support sparse gradients"
 class NAdam(Optimizer):
     """NAdam; with ``decoupled_weight_decay=True`` it is NAdamW."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
     _group_fallbacks = dict(
         maximize=False,

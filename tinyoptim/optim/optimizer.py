@@ -117,7 +117,12 @@ class Optimizer:
     # -- groups ------------------------------------------------------------------------
 
     def add_param_group(self, param_group: dict) -> None:
-        """Add a group of parameters, filling in this optimizer's defaults."""
+        """Add a group of parameters, filling in this optimizer's defaults.
+
+        As in torch, the dict given becomes the group itself: its ``params`` turn into a
+        list, ``(name, tensor)`` pairs split into ``params`` and ``param_names``, and the
+        missing options are filled in after the given ones.
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
@@ -127,16 +132,12 @@ class Optimizer:
             raise TypeError(msg.SET_PARAMS)
         else:
             params = list(params)
-        group = {"params": params}
-        named = [isinstance(p, tuple) and len(p) == 2 for p in params]
-        if any(named):
-            if not all(named):
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        param_group["params"] = params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
                 raise ValueError(msg.MISSING_NAMES)
-            group["param_names"] = [name for name, _ in params]
-            group["params"] = params = [p for _, p in params]
-        for key, value in param_group.items():
-            if key not in ("params", "param_names") or (key == "param_names" and not any(named)):
-                group[key] = value
+            param_group["param_names"] = names
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -145,17 +146,17 @@ class Optimizer:
             if not self.defaults.get("differentiable", False) and not (p.is_leaf or p.retains_grad):
                 raise ValueError(msg.NON_LEAF)
         for name, default in self.defaults.items():
-            if default is required and name not in group:
+            if default is required and name not in param_group:
                 raise ValueError(
                     "parameter group didn't specify a value of required optimization "
                     f"parameter {name}"
                 )
-            group.setdefault(name, default)
+            param_group.setdefault(name, default)
         if len({id(p) for p in params}) != len(params):
             warnings.warn(msg.DUPLICATE_IN_GROUP, stacklevel=3)
         if self.param_groups:
             has_names = "param_names" in self.param_groups[0]
-            if has_names != ("param_names" in group):
+            if has_names != ("param_names" in param_group):
                 which = "without" if has_names else "with"
                 raise ValueError(
                     "all optimizer param groups should be with/without names. cannot add "
@@ -164,7 +165,7 @@ class Optimizer:
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if existing & {id(p) for p in params}:
             raise ValueError(msg.IN_SEVERAL_GROUPS)
-        self.param_groups.append(group)
+        self.param_groups.append(param_group)
 
     # -- gradients and steps ----------------------------------------------------------------
 
@@ -356,8 +357,9 @@ class Optimizer:
     # saved dtype and the others take the parameter's, as torch casts them.
     _device_scalars: tuple = ()
     # Whether a saved Python number under one of those keys (an old checkpoint's) becomes a
-    # 0-d tensor on load, as torch's ``__setstate__`` makes it (SparseAdam counts in ints).
-    _scalars_become_tensors: bool = True
+    # 0-d tensor on load. torch's built-in optimizers with a tensor step do it in their
+    # ``__setstate__`` and set this; a user's subclass, like torch's base class, keeps it.
+    _scalars_become_tensors: bool = False
 
     def _cast(self, p, index, key, value, fused=False):
         """A saved state value as this optimizer's own copy (``_load_policy.py``)."""

@@ -43,6 +43,7 @@ SPARSE = "RAdam does not support sparse gradients"
 class RAdam(Optimizer):
     """RAdam; with ``decoupled_weight_decay=True`` its decay is AdamW's."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
     _group_fallbacks = dict(
         foreach=None,

@@ -38,6 +38,7 @@ SPARSE = "RMSprop does not support sparse gradients"
 class RMSprop(Optimizer):
     """RMSprop, optionally centered and with momentum."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("square_avg", "momentum_buffer", "grad_avg")
     _group_fallbacks = dict(
         momentum=0,

@@ -38,6 +38,7 @@ SPARSE = "Rprop does not support sparse gradients"
 class Rprop(Optimizer):
     """Rprop: per-element step sizes adapted from the signs of successive gradients."""
 
+    _scalars_become_tensors = True  # torch's __setstate__ makes a saved number a tensor
     _param_shaped_state = ("prev", "step_size")
     _group_fallbacks = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
 

@@ -38,7 +38,6 @@ class SparseAdam(Optimizer):
     """Adam over the rows a row-sparse gradient touches (``nn.Embedding(sparse=True)``)."""
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq")
-    _scalars_become_tensors = False  # its step is a Python int, as in torch
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False):
         msg.check_lr(lr, "0 < lr")  # SparseAdam alone refuses lr = 0 (and eps = 0)
