@@ -362,3 +362,45 @@ def test_a_subclass_keeps_an_int_step_through_load_state_dict():
     adam = tinyoptim.optim.Adam([w])
     adam.load_state_dict(saved)
     assert isinstance(adam.state[w]["step"], tinyoptim.Tensor)  # Adam's __setstate__ does
+
+
+DUPLICATED = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax"]
+DUPLICATED += ["Adadelta", "ASGD", "Rprop"]
+
+
+@pytest.mark.filterwarnings("ignore:optimizer contains a parameter group with duplicate")
+@pytest.mark.parametrize("foreach", [None, True])
+@pytest.mark.parametrize("name", DUPLICATED)
+def test_a_parameter_listed_twice_is_updated_twice_as_torch(name, foreach):
+    """torch only warns, and its single-tensor loop updates the parameter once per listing
+    over one shared state: the fast path must not merge the listings."""
+    results = []
+    for lib, options in [(tinyoptim, {"foreach": foreach}), (tinyoptim, {"foreach": False})]:
+        p = lib.tensor([1.0, 2.0, -1.0], dtype=lib.float64, requires_grad=True)
+        q = lib.tensor([0.5, -0.5], dtype=lib.float64, requires_grad=True)
+        extra = {"momentum": 0.9} if name == "SGD" else {}
+        opt = getattr(lib.optim, name)([p, q, p], lr=0.1, **extra, **options)
+        for k in range(3):
+            p.grad = lib.tensor([0.5, -0.5, 0.25 * (k + 1)], dtype=lib.float64)
+            q.grad = lib.tensor([1.0, 2.0], dtype=lib.float64)
+            opt.step()
+        results.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:optimizer contains a parameter group with duplicate")
+def test_listed_twice_values_from_torch():
+    p = tinyoptim.tensor([1.0, 2.0], requires_grad=True)
+    adam = tinyoptim.optim.Adam([p, p], lr=0.1)
+    p.grad = tinyoptim.tensor([0.5, -0.5])
+    adam.step()
+    np.testing.assert_allclose(p.tolist(), [0.8, 2.2], rtol=1e-6)
+    assert adam.state[p]["step"].item() == 2.0
+    w = tinyoptim.tensor([1.0], requires_grad=True)
+    sgd = tinyoptim.optim.SGD([w, w], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        w.grad = tinyoptim.tensor([1.0])
+        sgd.step()
+    # first step: each listing starts its own buffer; the second shares the kept one
+    np.testing.assert_allclose(w.tolist(), [0.339], rtol=1e-6)
+    np.testing.assert_allclose(sgd.state[w]["momentum_buffer"].tolist(), [2.71], rtol=1e-6)

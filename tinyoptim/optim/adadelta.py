@@ -81,7 +81,7 @@ class Adadelta(Optimizer):
                 weight_decay=group["weight_decay"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p) for p in params]
                 _single_tensor_adadelta(params, grads, states, **options)
             else:

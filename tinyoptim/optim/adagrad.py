@@ -103,7 +103,7 @@ class Adagrad(Optimizer):
                 params, grads = map(list, zip(*dense))  # new lists: no plan this step
             elif not params:
                 continue
-            if group["foreach"] is False and not group["fused"]:
+            if self._per_parameter(group):
                 states = [self._init_state(p, group["fused"]) for p in params]
                 _single_tensor_adagrad(params, grads, states, **options)
             else:

@@ -108,7 +108,7 @@ class Adam(Optimizer):
                 maximize=group["maximize"],
                 decoupled_weight_decay=group["decoupled_weight_decay"],
             )
-            if group["foreach"] is False and not group["fused"]:
+            if self._per_parameter(group):
                 states = [self._init_state(p, group["amsgrad"]) for p in params]
                 _single_tensor_adam(params, grads, states, **options)
             else:

@@ -83,7 +83,7 @@ class Adamax(Optimizer):
                 weight_decay=group["weight_decay"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p) for p in params]
                 _single_tensor_adamax(params, grads, states, **options)
             else:

@@ -92,7 +92,7 @@ class ASGD(Optimizer):
                 weight_decay=group["weight_decay"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p, group["lr"]) for p in params]
                 _single_tensor_asgd(params, grads, states, **options)
             else:

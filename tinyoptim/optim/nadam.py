@@ -106,7 +106,7 @@ class NAdam(Optimizer):
                 decoupled_weight_decay=group["decoupled_weight_decay"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p) for p in params]
                 _single_tensor_nadam(params, grads, states, **options)
             else:

@@ -106,6 +106,7 @@ class Optimizer:
         self.param_groups: list = []
         self._buckets = Buckets()  # the fast path's flat state (DESIGN.md §5)
         self._plans: dict = {}  # id(group) -> the fast path's Plan for it (_plan.py)
+        self._repeats: set = set()  # ids of the groups that list a parameter twice
         groups = list(params)
         if not groups:
             raise ValueError(msg.EMPTY_PARAMS)
@@ -216,7 +217,21 @@ class Optimizer:
         if group.get("fused"):
             for p in params:
                 msg.check_fused_param(p)
+        if len({id(p) for p in params}) != len(params):
+            self._repeats.add(id(group))
+        else:
+            self._repeats.discard(id(group))
         return params, grads
+
+    def _per_parameter(self, group: dict) -> bool:
+        """Whether ``group`` takes the readable per-parameter path: with ``foreach=False``
+        (and not fused), and when it lists a parameter twice, which torch updates twice
+        over one shared state, where a bucket would hold it once (``_with_grads`` notes it).
+        """
+        return (group["foreach"] is False and not group.get("fused")) or self._lists_twice(group)
+
+    def _lists_twice(self, group: dict) -> bool:
+        return id(group) in self._repeats
 
     def _over_buckets(self, group, params, grads, keys, update, options, fill=None) -> None:
         """The fast path: ``update(bucket, members, grads, state, **options)`` for each
@@ -343,6 +358,7 @@ class Optimizer:
         self.defaults.setdefault("differentiable", False)  # as torch's __setstate__ does
         self._buckets.clear()
         self._plans.clear()
+        self._repeats.clear()
         for hook in self._load_state_dict_post_hooks.values():
             hook(self)
 
@@ -384,6 +400,7 @@ class Optimizer:
             setattr(self, name, OrderedDict())
         self._buckets = Buckets()
         self._plans = {}
+        self._repeats = set()
         self.defaults.setdefault("differentiable", False)
         for group in self.param_groups:
             for key, value in self._group_fallbacks.items():

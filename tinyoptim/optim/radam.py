@@ -103,7 +103,7 @@ class RAdam(Optimizer):
                 decoupled_weight_decay=group["decoupled_weight_decay"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p) for p in params]
                 _single_tensor_radam(params, grads, states, **options)
             else:

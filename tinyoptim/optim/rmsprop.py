@@ -102,7 +102,7 @@ class RMSprop(Optimizer):
                 centered=group["centered"],
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p, group) for p in params]
                 _single_tensor_rmsprop(params, grads, states, **options)
             else:

@@ -86,7 +86,7 @@ class Rprop(Optimizer):
                 etaplus=etaplus,
                 maximize=group["maximize"],
             )
-            if group["foreach"] is False:
+            if self._per_parameter(group):
                 states = [self._init_state(p, group["lr"]) for p in params]
                 _single_tensor_rprop(params, grads, states, **options)
             else:

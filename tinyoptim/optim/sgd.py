@@ -96,7 +96,7 @@ class SGD(Optimizer):
                 params, grads = map(list, zip(*dense))
             elif not params:
                 continue
-            if group["foreach"] is False and not group["fused"]:
+            if self._per_parameter(group):
                 states = [self.state[p] if momentum != 0 else None for p in params]
                 _single_tensor_sgd(params, grads, states, **options)
             elif momentum == 0:  # no state: the buckets only lay the pieces out
@@ -114,21 +114,30 @@ class SGD(Optimizer):
 def _single_tensor_sgd(
     params, grads, states, *, lr, momentum, dampening, weight_decay, nesterov, maximize
 ) -> None:
-    """Reference update: one parameter at a time, in the docstring's order."""
-    for p, grad, state in zip(params, grads, states):
+    """Reference update: one parameter at a time, in the docstring's order.
+
+    As torch, it reads every buffer before the loop and stores them after it, which only
+    shows for a parameter listed twice: on its first step each listing starts a buffer of
+    its own, and the last one is kept.
+    """
+    buffers = [state.get("momentum_buffer") if momentum != 0 else None for state in states]
+    for i, (p, grad) in enumerate(zip(params, grads)):
         g = -grad.data if maximize else grad.data
         if weight_decay != 0:
             g = g + weight_decay * p.data
         if momentum != 0:
-            buf = state.get("momentum_buffer")
+            buf = buffers[i]
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(p.backend.asarray(g), p.device)
+                buf = buffers[i] = Tensor._make(p.backend.asarray(g), p.device)
             else:
                 b = buf.data
                 b *= momentum
                 b += (1 - dampening) * g
             g = g + momentum * buf.data if nesterov else buf.data
         p.data += -lr * g
+    if momentum != 0:
+        for state, buf in zip(states, buffers):
+            state["momentum_buffer"] = buf
 
 
 def _multi_tensor_sgd(
