@@ -295,6 +295,8 @@ class LBFGS(Optimizer):
                 else Tensor._make(value, device)
             )
 
+        if al is not None:  # first, where torch's dict gets it when it is made mid-step
+            state["al"] = [tensor(v) for v in al]
         state["d"] = tensor(d)
         if t is not None and type(t) not in (int, float):  # a 0-d tensor, as torch's
             t = self._params[0].backend.xp.asarray(t)
@@ -303,7 +305,5 @@ class LBFGS(Optimizer):
         state["old_stps"] = None if old_stps is None else [tensor(v) for v in old_stps]
         state["ro"] = None if ro is None else [tensor(v) for v in ro]
         state["H_diag"] = tensor(H_diag)
-        if al is not None:
-            state["al"] = [tensor(v) for v in al]
         state["prev_flat_grad"] = tensor(prev_flat_grad)
         state["prev_loss"] = prev_loss
