@@ -190,8 +190,8 @@ class Conv2d(Function):
     r"""y = W \star x (cross-correlation) with stride, padding, dilation and groups.
 
     Shapes: x (N, C, H, W), W (O, C/groups, kH, kW), optional b (O,), y (N, O, OH, OW).
-    Per group g: y_g = W_g cols_g (+ b), dW_g = dy_g
-    cols_g^T, db = the sum of dy over its columns, and dx = col2im(W_g^T dy_g).
+    Per group g: y_g = W_g cols_g (+ b), dW_g = dy_g cols_g^T, db = the sum of dy over its
+    columns, and dx = col2im(W_g^T dy_g).
     """
 
     label = "ConvolutionBackward0"

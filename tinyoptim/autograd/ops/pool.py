@@ -81,7 +81,6 @@ class MaxPool2d(Function):
     ):
         xp = ctx.xp
         geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        ctx.x_shape, ctx.geometry = x.shape, geometry
         windows = _windows(xp, x, geometry, fill=-xp.inf)
         maximum = windows[0].copy()
         position = _first_inside(xp, x.shape, geometry)
@@ -93,6 +92,7 @@ class MaxPool2d(Function):
             # tap exceeds every position recorded so far, so max() writes it where better
             xp.maximum(position, xp.multiply(better, tap, dtype=position.dtype), out=position)
         ctx.save_for_backward(position)
+        ctx.x_shape, ctx.geometry = x.shape, geometry
         return maximum
 
     @staticmethod
@@ -119,11 +119,6 @@ def _compiled(backend, dtype):
     return kernels if kernels is not None and kernels.supports(dtype) else None
 
 
-def _position_dtype(xp, kernel):
-    """The smallest integer type that numbers every tap of the kernel."""
-    return xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
-
-
 def _first_inside(xp, x_shape, geometry):
     """Per output (N, C, OH, OW): the first tap, in row-major order, inside the input.
 
@@ -131,7 +126,7 @@ def _first_inside(xp, x_shape, geometry):
     points at one of them rather than at the padding, as torch's does.
     """
     kernel, stride, padding, dilation, out_hw = geometry
-    dtype = _position_dtype(xp, kernel)
+    dtype = xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
     shape = tuple(x_shape[:2]) + tuple(out_hw)
     firsts = []
     for a in (0, 1):
