@@ -194,11 +194,17 @@ def test_get_submodule_and_get_parameter():
             "expected scalar type Float but found Double",
         ),
         (
-            lambda x: F.conv2d(x, tinyoptim.ones(2, 1, 3, 3), tinyoptim.zeros(2).double()),
+            lambda x: F.conv2d(
+                x,
+                tinyoptim.ones(2, 1, 3, 3, device="cpu"),
+                tinyoptim.zeros(2, device="cpu").double(),
+            ),
             r"Input type \(float\) and bias type \(double\) should be the same",
         ),
         (
-            lambda x: F.conv2d(x, tinyoptim.ones(2, 1, 3, 3), tinyoptim.zeros(3)),
+            lambda x: F.conv2d(
+                x, tinyoptim.ones(2, 1, 3, 3, device="cpu"), tinyoptim.zeros(3, device="cpu")
+            ),
             r"expected bias to be 1-dimensional with 2 elements, but got bias of size \[3\]",
         ),
         (
