@@ -43,10 +43,14 @@ def test_bad_device_strings(spec):
 def test_bad_device_arguments():
     with pytest.raises(TypeError, match="device\\(\\) expects a string"):
         tinyoptim.device(3.5)
-    with pytest.raises(RuntimeError, match="takes no index"):
-        tinyoptim.device("cpu", 0)
     with pytest.raises(RuntimeError, match="device index given twice"):
         tinyoptim.device("cuda:0", 1)
+
+
+def test_an_int_names_a_gpu_and_the_host_drops_its_index():
+    assert tinyoptim.device(0) == tinyoptim.device("cuda:0")
+    assert tinyoptim.device("cpu:0") == tinyoptim.device("cpu", 0) == tinyoptim.device("cpu")
+    assert tinyoptim.zeros(2, device="cpu:0").device == tinyoptim.device("cpu")
 
 
 def test_tensor_device_attribute(device):

@@ -229,3 +229,47 @@ def test_module_list_repr_groups_runs_of_equal_modules():
 def test_half_casts_floating_parameters():
     layer = nn.Linear(2, 2, device="cpu").half()
     assert layer.weight.dtype == tinyoptim.float16 and layer.bias.dtype == tinyoptim.float16
+
+
+def test_train_goes_through_each_childs_own_train():
+    class FrozenNorm(nn.Module):  # a common way to freeze batch norm while training
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(2)
+
+        def train(self, mode=True):
+            super().train(mode)
+            self.bn.eval()
+            return self
+
+    model = nn.Sequential(FrozenNorm(), nn.Linear(2, 2))
+    model.train()
+    assert model.training and model[1].training and not model[0].bn.training
+    model.eval()
+    assert not model.training and not model[1].training
+
+
+def test_module_to_refuses_integer_dtypes():
+    layer = nn.Linear(2, 2, device="cpu")
+    for target in (tinyoptim.int64, tinyoptim.bool, tinyoptim.zeros(1, dtype=tinyoptim.int32)):
+        with pytest.raises(TypeError, match="nn.Module.to only accepts floating point or complex"):
+            layer.to(target)
+    assert layer.weight.dtype == tinyoptim.float32
+
+
+def test_a_module_registered_twice_loads_under_both_names():
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1 = nn.Linear(2, 2, bias=False, device="cpu")
+            self.l2 = self.l1
+
+    model = Shared()
+    state = model.state_dict()
+    assert list(state) == ["l1.weight", "l2.weight"]
+    state = {"l1.weight": tinyoptim.ones(2, 2), "l2.weight": tinyoptim.full((2, 2), 2.0)}
+    model.load_state_dict(state)
+    assert model.l1.weight.tolist() == [[2.0, 2.0], [2.0, 2.0]]  # the later name wins, as torch
+    del state["l2.weight"]
+    result = model.load_state_dict({**state, "l2.foo": tinyoptim.ones(1)}, strict=False)
+    assert result.missing_keys == ["l2.weight"] and result.unexpected_keys == ["l2.foo"]

@@ -321,14 +321,25 @@ function.Tensor = tensor_ops.Tensor = Tensor
 
 
 def _parse_to(t: Tensor, *args, **kwargs):
+    """The device and dtype that ``t.to(*args, **kwargs)`` asks for (``t``'s own if not)."""
+    device, dtype = _requested(args, kwargs)
+    return (t._device if device is None else device), (t.dtype if dtype is None else dtype)
+
+
+def requested_dtype(*args, **kwargs):
+    """The dtype that ``to(*args, **kwargs)`` asks for, or None (``Module.to`` checks it)."""
+    return _requested(args, kwargs)[1]
+
+
+def _requested(args, kwargs):
     from ..backends import DType
 
-    device, dtype = t._device, t.dtype
+    device = dtype = None
     for arg in list(args) + list(kwargs.values()):
         if isinstance(arg, Tensor):
             device, dtype = arg._device, arg.dtype
         elif isinstance(arg, DType) or (
-            not isinstance(arg, str) and arg is not None and _is_dtype(arg)
+            not isinstance(arg, (str, int)) and arg is not None and _is_dtype(arg)
         ):
             dtype = as_dtype(arg)
         elif arg is not None and not isinstance(arg, bool):

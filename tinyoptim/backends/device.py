@@ -24,6 +24,8 @@ class Device:
     def __init__(self, spec, index: int | None = None):
         if isinstance(spec, Device):
             spec, index = spec.type, spec.index if index is None else index
+        if isinstance(spec, int) and not isinstance(spec, bool) and index is None:
+            spec, index = "cuda", spec  # a bare index names a GPU, as in torch
         if not isinstance(spec, str):
             raise TypeError(f"device() expects a string such as 'cpu' or 'cuda:0', got {spec!r}")
         kind, _, number = spec.partition(":")
@@ -36,7 +38,7 @@ class Device:
                 raise RuntimeError(f"device index given twice: {spec!r} and index={index}")
             index = int(number)
         if index is not None and kind != "cuda":
-            raise RuntimeError(f"device '{kind}' takes no index, got {index}")
+            index = None  # "cpu:0": the host has one device; torch's CPU tensors drop it too
         self.type = kind
         self.index = index
         self._backend = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, requested_dtype
 from ..autograd.zero_grad import zero_grads
 from . import _printing, _state
 from .parameter import Parameter
@@ -282,7 +282,7 @@ class Module:
             raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
         missing, unexpected, errors = [], [], []
         state_dict = dict(state_dict)  # modules may fill in what older checkpoints lack
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):  # as torch recurses
             local_prefix = prefix + "." if prefix else ""
             module._upgrade_state_dict(state_dict, local_prefix)
             _state.load_local(module, state_dict, local_prefix, missing, unexpected, errors)
@@ -309,8 +309,9 @@ class Module:
         """Set training mode on this module and every descendant; return self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for child in self.children():  # through their own train(), which they may override
+            child.train(mode)
         return self
 
     def eval(self):
@@ -328,6 +329,12 @@ class Module:
 
         ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``. Grads move too.
         """
+        dtype = requested_dtype(*args, **kwargs)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(
+                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                f"dtype={dtype}"
+            )
         return self._swap_storage(lambda t: t.to(*args, **kwargs))
 
     def cuda(self, device=None):
