@@ -516,3 +516,36 @@ def test_python_scalars_from_tensors_follow_torch():
         assert x.item() == 1.5 and int(x) == 1  # only float() warns, and not under no_grad
         with tinyoptim.no_grad():
             float(x)
+
+
+def test_setitem_takes_a_value_with_extra_leading_ones_as_torch():
+    x = tinyoptim.zeros(3)
+    x[1] = tinyoptim.tensor([5.0])
+    assert x.tolist() == [0.0, 5.0, 0.0]
+    y = tinyoptim.zeros(2, 3)
+    y[0, 1] = tinyoptim.tensor([[5.0]])
+    assert y.tolist()[0] == [0.0, 5.0, 0.0]
+    w = tinyoptim.tensor([2.0], requires_grad=True)
+    z = tinyoptim.zeros(3)
+    z[1] = w * 2
+    z.sum().backward()
+    assert w.grad.shape == (1,) and w.grad.tolist() == [2.0]
+
+
+def test_cat_skips_legacy_empty_tensors_and_words_errors_as_torch():
+    acc = tinyoptim.tensor([], requires_grad=True)
+    rows = tinyoptim.ones(2, 3, requires_grad=True)
+    out = tinyoptim.cat([acc, rows])
+    assert out.shape == (2, 3)
+    assert tinyoptim.cat([rows, tinyoptim.zeros(0)], dim=1).shape == (2, 3)
+    out.sum().backward()
+    assert acc.grad.shape == (0,) and rows.grad.shape == (2, 3)
+    assert tinyoptim.cat([tinyoptim.tensor([], dtype=tinyoptim.float64), rows]).dtype == (
+        tinyoptim.float64
+    )
+    with pytest.raises(RuntimeError, match="Expected size 3 but got size 4 for tensor number 1"):
+        tinyoptim.cat([tinyoptim.ones(2, 3), tinyoptim.ones(2, 4)])
+    with pytest.raises(RuntimeError, match="same number of dimensions: got 2 and 1"):
+        tinyoptim.cat([tinyoptim.ones(2, 3), tinyoptim.ones(3)])
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
+        tinyoptim.cat([tinyoptim.ones(2), tinyoptim.tensor(1.0)])

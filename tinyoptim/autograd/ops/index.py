@@ -84,8 +84,10 @@ def _check_mask(a, mask, axis: int) -> None:
             )
 
 
-def _check_value_shape(value_shape: tuple, target: tuple) -> None:
-    """torch's error when the value of ``a[key] = value`` does not broadcast to ``a[key]``."""
+def _check_value_shape(value_shape: tuple, target: tuple) -> tuple:
+    """torch's error when the value of ``a[key] = value`` does not broadcast to ``a[key]``;
+    else the value's shape without the leading 1s that ``a[key]`` lacks (NumPy refuses
+    those, torch drops them: ``x[1] = tensor([5.])``)."""
     while len(value_shape) > len(target) and value_shape[0] == 1:
         value_shape = value_shape[1:]
     offset = len(target) - len(value_shape)
@@ -98,6 +100,7 @@ def _check_value_shape(value_shape: tuple, target: tuple) -> None:
                 f"({n}) at non-singleton dimension {dim}.  Target sizes: {list(target)}.  "
                 f"Tensor sizes: {list(value_shape)}"
             )
+    return value_shape
 
 
 class GetItem(Function):
@@ -141,7 +144,9 @@ class SetItem(Function):
         ctx.keys, ctx.value_shape = _select_first(key), shape_of(value)
         out = a.copy()
         target = _selected(out, ctx.keys)  # a view of out where the first key is basic
-        _check_value_shape(ctx.value_shape, target[ctx.keys[-1]].shape)
+        ctx.fitted_shape = _check_value_shape(ctx.value_shape, target[ctx.keys[-1]].shape)
+        if ctx.fitted_shape != ctx.value_shape:
+            value = value.reshape(ctx.fitted_shape)
         target[ctx.keys[-1]] = value
         return out
 
@@ -152,7 +157,8 @@ class SetItem(Function):
             grad_a = grad.copy()
             _selected(grad_a, ctx.keys)[ctx.keys[-1]] = 0
         if ctx.needs_grad[1]:
-            grad_v = unbroadcast(_selected(grad, ctx.keys)[ctx.keys[-1]], ctx.value_shape)
+            grad_v = unbroadcast(_selected(grad, ctx.keys)[ctx.keys[-1]], ctx.fitted_shape)
+            grad_v = grad_v.reshape(ctx.value_shape)
         return grad_a, grad_v
 
 

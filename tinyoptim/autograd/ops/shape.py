@@ -151,32 +151,48 @@ class Expand(Function):
 
 
 class Cat(Function):
-    r"""z = the inputs joined along ``dim``;  each input gets its slice of the gradient."""
+    r"""z = the inputs joined along ``dim``;  each input gets its slice of the gradient.
+
+    As in torch, 1-d empty inputs (``tensor([])``, the legacy way to start a loop's
+    accumulator) take no part in the shape checks and add nothing but their dtype.
+    """
 
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         if not arrays:
             raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-        ndim = arrays[0].ndim
-        if ndim == 0:
-            raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-        ctx.dim = normalize_dim(dim, ndim)
-        ctx.sizes = [a.shape[ctx.dim] for a in arrays]
         for i, a in enumerate(arrays):
-            if a.ndim != ndim or any(
-                a.shape[d] != arrays[0].shape[d] for d in range(ndim) if d != ctx.dim
-            ):
+            if a.ndim == 0:
                 raise RuntimeError(
-                    "Sizes of tensors must match except in dimension "
-                    f"{ctx.dim}. Expected size {arrays[0].shape} but got size {a.shape} "
-                    f"for tensor number {i} in the list."
+                    f"zero-dimensional tensor (at position {i}) cannot be concatenated"
                 )
-        return ctx.xp.concatenate(same_dtype(arrays), axis=ctx.dim)
+        ctx.joined = [i for i, a in enumerate(arrays) if a.shape != (0,)] or [0]
+        first = arrays[ctx.joined[0]]
+        ctx.dim = normalize_dim(dim, first.ndim)
+        for i in ctx.joined:
+            a = arrays[i]
+            if a.ndim != first.ndim:
+                raise RuntimeError(
+                    f"Tensors must have same number of dimensions: got {first.ndim} and {a.ndim}"
+                )
+            for d in range(first.ndim):
+                if d != ctx.dim and a.shape[d] != first.shape[d]:
+                    raise RuntimeError(
+                        f"Sizes of tensors must match except in dimension {ctx.dim}. Expected "
+                        f"size {first.shape[d]} but got size {a.shape[d]} for tensor number "
+                        f"{i} in the list."
+                    )
+        ctx.sizes = [a.shape[ctx.dim] if i in ctx.joined else 0 for i, a in enumerate(arrays)]
+        arrays = same_dtype(arrays)
+        return ctx.xp.concatenate([arrays[i] for i in ctx.joined], axis=ctx.dim)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
-        for size, needed in zip(ctx.sizes, ctx.needs_grad):
+        for i, (size, needed) in enumerate(zip(ctx.sizes, ctx.needs_grad)):
+            if i not in ctx.joined:  # a skipped empty input: an empty gradient
+                grads.append(ctx.xp.zeros((0,), dtype=grad.dtype) if needed else None)
+                continue
             index = [slice(None)] * grad.ndim
             index[ctx.dim] = slice(start, start + size)
             grads.append(grad[tuple(index)] if needed else None)
