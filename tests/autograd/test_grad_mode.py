@@ -120,3 +120,34 @@ def test_backward_works_on_a_graph_built_before_no_grad(device):
     with tinyoptim.no_grad():
         y.backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_decorators_without_parentheses_and_on_generators():
+    x = tinyoptim.ones(2, requires_grad=True)
+
+    @tinyoptim.no_grad
+    def doubled(t):
+        return t * 2
+
+    @tinyoptim.no_grad()
+    def steps(t):
+        yield (t * 2).requires_grad
+        yield (t * 3).requires_grad  # the mode holds on every resumption
+        return "done"
+
+    def delegate():
+        result = yield from steps(x)
+        yield result
+
+    assert not doubled(x).requires_grad and doubled.__name__ == "doubled"
+    assert list(delegate()) == [False, False, "done"]
+    gen = steps(x)
+    next(gen)
+    assert (x * 2).requires_grad and tinyoptim.is_grad_enabled()  # not while suspended
+
+    @tinyoptim.enable_grad
+    def tracked(t):
+        return t * 2
+
+    with tinyoptim.no_grad():
+        assert tracked(x).requires_grad

@@ -7,6 +7,7 @@ decorators. Each thread starts with grad mode on.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 
@@ -30,9 +31,15 @@ def _set(enabled: bool) -> None:
 
 
 class _GradMode:
-    """A context manager that is also a decorator; subclasses pick the mode."""
+    """A context manager that is also a decorator, with or without its parentheses
+    (``@no_grad()`` or ``@no_grad``); subclasses pick the mode."""
 
     mode = True
+
+    def __new__(cls, fn=None):
+        if fn is None:
+            return super().__new__(cls)
+        return cls()(fn)  # used bare, as a decorator: the decorated function
 
     def __enter__(self):
         self._previous = is_grad_enabled()
@@ -42,12 +49,44 @@ class _GradMode:
         _set(self._previous)
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return fn(*args, **kwargs)
+        return _decorate(fn, lambda: type(self)())
 
-        return wrapper
+
+def _decorate(fn, context):
+    """``fn`` run inside ``context()``; for a generator function, each resumption is, so
+    that the mode holds for the generator's own code and not for its caller's."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with context():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with context():
+                            gen.close()
+                        raise
+                    except BaseException as error:
+                        with context():
+                            response = gen.throw(error)
+                    else:
+                        with context():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with context():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 class no_grad(_GradMode):
@@ -65,6 +104,9 @@ class enable_grad(_GradMode):
 class set_grad_enabled(_GradMode):
     """Turn grad mode on or off: at once as a call, or for a ``with`` block."""
 
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
+
     def __init__(self, mode: bool):
         self.mode = bool(mode)
         self._previous = is_grad_enabled()
@@ -76,10 +118,4 @@ class set_grad_enabled(_GradMode):
     def __call__(self, fn):
         _set(self._previous)
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(fn, lambda: set_grad_enabled(mode))
