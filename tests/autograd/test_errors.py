@@ -400,3 +400,14 @@ def test_detect_anomaly_as_decorator(device):
 
     with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan values"):
         run()
+
+
+def test_gradient_lists_are_checked_as_torch():
+    x = tinyoptim.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="got 2 tensors and 1 gradients"):
+        tinyoptim.autograd.grad([x * 2, x * 3], x, grad_outputs=[tinyoptim.ones(3)])
+    with pytest.raises(RuntimeError, match="got 2 tensors and 1 gradients"):
+        tinyoptim.autograd.backward([x * 2, x * 3], [tinyoptim.ones(3)])
+    with pytest.raises(TypeError, match="gradients can be either Tensors or None, but got float"):
+        (x * 2).backward([1.0, 1.0, 1.0])
+    assert x.grad is None

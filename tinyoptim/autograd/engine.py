@@ -269,6 +269,8 @@ def _seed(tensors, grad_tensors):
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors]
+    else:
+        grad_tensors = list(grad_tensors)
     seeds = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if g is None:
@@ -277,7 +279,9 @@ def _seed(tensors, grad_tensors):
             seeds.append(t.backend.xp.ones_like(t.data))
             continue
         if not isinstance(g, Tensor):
-            raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__}"
+            )
         if g.shape != t.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
@@ -288,4 +292,6 @@ def _seed(tensors, grad_tensors):
 
             raise RuntimeError(DEVICE_MISMATCH.format(t.device, g.device))
         seeds.append(g.data)
+    if len(grad_tensors) != len(tensors):  # checked after the pairs, as torch's engine does
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     return tensors, seeds

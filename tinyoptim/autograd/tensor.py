@@ -185,7 +185,7 @@ class Tensor(TensorOps):
 
     def backward(self, gradient=None, retain_graph: bool | None = None, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        engine.backward([self], None if gradient is None else [gradient], retain_graph, inputs)
+        engine.backward(self, gradient, retain_graph, inputs)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (in-place changes show in both)."""
