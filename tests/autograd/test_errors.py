@@ -411,3 +411,32 @@ def test_gradient_lists_are_checked_as_torch():
     with pytest.raises(TypeError, match="gradients can be either Tensors or None, but got float"):
         (x * 2).backward([1.0, 1.0, 1.0])
     assert x.grad is None
+
+
+def test_messages_and_edges_from_torch():
+    x = tinyoptim.ones(3, requires_grad=True)
+    unused = tinyoptim.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="The differentiated Tensor at index 1 appears to not"):
+        tinyoptim.autograd.grad((x * 2).sum(), [x, unused])
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+        tinyoptim.zeros(2, dtype=tinyoptim.int64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^only Tensors of floating point dtype can require"):
+        tinyoptim.zeros(2, dtype=tinyoptim.int64).requires_grad_()
+    with pytest.raises(RuntimeError, match="dtype. Got: Long$"):
+        tinyoptim.ones(2, dtype=tinyoptim.int64).mean()
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size"):
+        tinyoptim.ones(3) == tinyoptim.ones(2)  # noqa: B015
+    assert (tinyoptim.ones(3) == None) is False  # noqa: E711
+    assert (tinyoptim.ones(3) != None) is True  # noqa: E711
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        tinyoptim.ones(2, 3).sum((0, 0))
+
+
+def test_numpy_integers_count_as_python_ints():
+    x = tinyoptim.ones(2, 3)
+    assert x.sum(np.int64(0)).shape == (3,) and x.transpose(np.int64(0), 1).shape == (3, 2)
+    assert tinyoptim.cat([x, x], np.int64(1)).shape == (2, 6)
+    assert x.sum(dim=tinyoptim.tensor(1)).shape == (2,)
+    assert tinyoptim.arange(np.int64(3)).dtype == tinyoptim.int64
+    assert tinyoptim.arange(tinyoptim.tensor(3)).dtype == tinyoptim.int64
+    assert tinyoptim.full((2,), np.int64(2)).dtype == tinyoptim.int64

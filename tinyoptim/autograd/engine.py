@@ -245,12 +245,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bo
     with _final_callbacks():
         found = run_backward(outputs, grads, bool(retain_graph), capture=inputs)
     result = []
-    for t, g in zip(inputs, found):
+    for index, (t, g) in enumerate(zip(inputs, found)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {index} appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
         elif isinstance(g, SparseGrad):
@@ -279,9 +279,7 @@ def _seed(tensors, grad_tensors):
             seeds.append(t.backend.xp.ones_like(t.data))
             continue
         if not isinstance(g, Tensor):
-            raise TypeError(
-                f"gradients can be either Tensors or None, but got {type(g).__name__}"
-            )
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         if g.shape != t.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "

@@ -7,6 +7,7 @@ then move the numbers to the device, so every device starts from the same values
 from __future__ import annotations
 
 import math
+import numbers
 
 from ..backends import as_dtype, get_default_dtype, random, resolve
 from ..backends.host import from_dlpack as _array_from_dlpack
@@ -40,9 +41,7 @@ def _finish(host, dtype, device, requires_grad: bool) -> Tensor:
         else backend.from_host(host.astype(dtype.np, copy=False))
     )
     t = Tensor._make(data, device)
-    if requires_grad:
-        t.requires_grad = True
-    return t
+    return _requiring_grad(t) if requires_grad else t
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -54,15 +53,24 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         out = Tensor._make(
             moved.data.copy() if moved.data is data.data else moved.data, moved.device
         )
-        if requires_grad:
-            out.requires_grad = True
-        return out
+        return _requiring_grad(out) if requires_grad else out
     device = resolve(device)
     backend = device.backend
     if backend.is_array(data):
         out = Tensor._make(backend.asarray(data, dtype=None if dtype is None else dtype.np), device)
-        return out.requires_grad_(True) if requires_grad else out
+        return _requiring_grad(out) if requires_grad else out
     return _finish(host_array(data, dtype), None, device, requires_grad)
+
+
+def _requiring_grad(t: Tensor) -> Tensor:
+    """A new tensor made to require grad, with the factories' wording of torch's refusal."""
+    if not t.dtype.is_floating_point:
+        raise RuntimeError(FACTORY_FLOAT_GRAD)
+    t._requires_grad = True
+    return t
+
+
+FACTORY_FLOAT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 
 
 def _filled(size, value, dtype, device, requires_grad) -> Tensor:
@@ -70,15 +78,26 @@ def _filled(size, value, dtype, device, requires_grad) -> Tensor:
     dtype = as_dtype(dtype) if dtype is not None else _infer_fill_dtype(value)
     data = device.backend.xp.full(_size(size), value, dtype=dtype.np)
     t = Tensor._make(data, device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _requiring_grad(t) if requires_grad else t
 
 
 def _infer_fill_dtype(value):
+    value = _python_number(value)
     if isinstance(value, bool):
         return as_dtype("bool")
     if isinstance(value, int):
         return as_dtype("int64")
     return get_default_dtype()
+
+
+def _python_number(value):
+    """A NumPy scalar or a 0-d tensor as the Python number torch reads it as (an integer
+    stays an integer: ``arange(np.int64(3))`` counts in int64); anything else as it is."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, numbers.Number) and not isinstance(value, (int, float)):
+        value = value.item() if hasattr(value, "item") else value
+    return value
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -160,6 +179,7 @@ def arange(
     start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``."""
+    start, end, step = (_python_number(v) for v in (start, end, step))
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -182,7 +202,7 @@ def _arange_large(start, step, count, dtype, device, requires_grad) -> Tensor:
     xp = device.backend.xp
     data = (xp.arange(count, dtype="float64") * step + start).astype(dtype.np)
     t = Tensor._make(data, device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _requiring_grad(t) if requires_grad else t
 
 
 def linspace(
@@ -195,7 +215,7 @@ def linspace(
     device = resolve(device)
     data = device.backend.xp.linspace(start, end, steps, dtype="float64").astype(dtype.np)
     t = Tensor._make(data, device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _requiring_grad(t) if requires_grad else t
 
 
 def eye(
@@ -207,7 +227,7 @@ def eye(
     dtype = as_dtype(dtype) if dtype is not None else get_default_dtype()
     device = resolve(device)
     t = Tensor._make(device.backend.xp.eye(n, m, dtype=dtype.np), device)
-    return t.requires_grad_(True) if requires_grad else t
+    return _requiring_grad(t) if requires_grad else t
 
 
 def from_numpy(array) -> Tensor:

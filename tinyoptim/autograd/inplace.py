@@ -10,6 +10,7 @@ mode is off (that is how optimizers update parameters).
 
 from __future__ import annotations
 
+from ..backends import as_dtype
 from .grad_mode import is_grad_enabled
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -53,8 +54,6 @@ def apply(t, fn, *others, **options):
     return _rebase(t, fn, *others, **options)
 
 
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
-_TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
@@ -63,8 +62,8 @@ def _check_cast(result, target) -> None:
     bool one) in place: ``int_tensor += 1.5`` raises rather than truncating."""
     if _CATEGORY[result.dtype.kind] > _CATEGORY[target.dtype.kind]:
         raise RuntimeError(
-            f"result type {_TORCH_NAMES[result.dtype.name]} can't be cast to the desired "
-            f"output type {_TORCH_NAMES[target.dtype.name]}"
+            f"result type {as_dtype(result.dtype).scalar_name} can't be cast to the desired "
+            f"output type {as_dtype(target.dtype).scalar_name}"
         )
 
 

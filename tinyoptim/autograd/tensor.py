@@ -203,6 +203,8 @@ class Tensor(TensorOps):
             return self  # a non-leaf already requires grad: nothing to change, as in torch
         if self.grad_fn is not None:
             raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 

@@ -13,6 +13,7 @@ from . import inplace
 from .function import DEVICE_MISMATCH
 from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
+from .ops._util import check_broadcast
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
 # Tensor's base class, so the import cannot go the other way at load time).
@@ -165,9 +166,12 @@ class TensorOps:
     # -- comparisons: boolean tensors, no grad ----------------------------------------------
 
     def _compare(self, other, name: str) -> Tensor:
+        if other is None:  # x == None is False, as for torch, by Python's identity fallback
+            return NotImplemented
         other = _operand(other, self)
         if isinstance(other, Tensor):
             _same_device(self, other)
+            check_broadcast(self.shape, other.shape)
             other = other.data
         return Tensor._make(getattr(self.data, name)(other), self._device)
 

@@ -12,7 +12,7 @@ import numpy
 class DType:
     """A tensor element type, e.g. ``tinyoptim.float32``."""
 
-    __slots__ = ("name", "np", "is_floating_point", "itemsize", "c_name")
+    __slots__ = ("name", "np", "is_floating_point", "itemsize", "c_name", "scalar_name")
     _sealed = False  # set once the module's dtypes exist: there are no others, as in torch
 
     def __new__(cls, *args, **kwargs):
@@ -26,6 +26,7 @@ class DType:
         self.is_floating_point = self.np.kind == "f"
         self.itemsize = self.np.itemsize
         self.c_name = _C_NAMES[name]  # as torch's C++ messages name it: "double", "long int"
+        self.scalar_name = _SCALAR_NAMES[name]  # torch's ScalarType: "Double", "Long"
 
     def __repr__(self) -> str:
         return f"tinyoptim.{self.name}"
@@ -36,6 +37,8 @@ class DType:
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int"}
 _C_NAMES.update(int32="int", bool="bool", uint8="unsigned char")
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+_SCALAR_NAMES.update(int32="Int", bool="Bool", uint8="Byte")
 
 float32 = DType("float32")
 float64 = DType("float64")

@@ -99,8 +99,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         )
     if input.dtype != weight.dtype:
         raise RuntimeError(
-            f"expected scalar type {_TORCH_NAMES[input.dtype.name]} but found "
-            f"{_TORCH_NAMES[weight.dtype.name]}"
+            f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}"
         )
     unbatched = input.ndim == 3
     if unbatched:
@@ -116,10 +115,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     else:
         out = conv_ops.Conv2d.apply(input, weight, bias, **geometry)
     return out.squeeze(0) if unbatched else out
-
-
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
-_TORCH_NAMES.update(int32="Int", uint8="Byte", bool="Bool")
 
 
 def _pool_input(input: Tensor, name: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from ...backends import get_default_dtype
 
 
@@ -96,7 +98,9 @@ def normalize_dim(dim: int, ndim: int) -> int:
     """``dim`` as a non-negative axis, with torch's error when it is out of range."""
     low, high = -max(ndim, 1), max(ndim, 1) - 1
     if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+            raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        dim = operator.index(dim)  # a NumPy integer, a one-element integer tensor
     if not low <= dim <= high:
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
@@ -111,7 +115,11 @@ def normalize_dims(dim, ndim: int):
     if isinstance(dim, (tuple, list)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(normalize_dim(d, ndim) for d in dim))
+        axes = [normalize_dim(d, ndim) for d in dim]
+        for axis in axes:
+            if axes.count(axis) > 1:
+                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+        return tuple(sorted(axes))
     return (normalize_dim(dim, ndim),)
 
 

@@ -6,6 +6,7 @@ so each re-inserts those axes first when ``keepdim`` dropped them.
 
 from __future__ import annotations
 
+from ...backends import as_dtype
 from ..function import Function
 from ._util import floating, normalize_dim, normalize_dims
 
@@ -54,7 +55,7 @@ class Mean(Function):
         if a.dtype.kind not in "fc":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {str(a.dtype).capitalize()}"
+                f"point or complex dtype. Got: {as_dtype(a.dtype).scalar_name}"
             )
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
         return a.mean(axis=ctx.axes, keepdims=keepdim)
