@@ -27,6 +27,28 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     __str__ = __repr__
 
 
+def load(model, state_dict: dict, strict: bool) -> IncompatibleKeys:
+    """``model.load_state_dict``: every module's entries, visited under each of its names
+    as torch recurses, then torch's report of missing and unexpected keys."""
+    missing, unexpected, errors = [], [], []
+    for prefix, module in model.named_modules(remove_duplicate=False):
+        local_prefix = prefix + "." if prefix else ""
+        module._upgrade_state_dict(state_dict, local_prefix)
+        load_local(module, state_dict, local_prefix, missing, unexpected, errors)
+    if strict:
+        if unexpected:
+            keys = ", ".join(f'"{k}"' for k in unexpected)
+            errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
+        if missing:
+            keys = ", ".join(f'"{k}"' for k in missing)
+            errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
+    if errors:
+        raise RuntimeError(
+            f"Error(s) in loading state_dict for {type(model).__name__}:\n\t" + "\n\t".join(errors)
+        )
+    return IncompatibleKeys(missing, unexpected)
+
+
 def load_local(module, state_dict, prefix, missing, unexpected, errors) -> None:
     """Copy ``module``'s own entries in; note missing and unexpected keys and errors."""
     persistent = {

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from ..autograd.tensor import Tensor, requested_dtype
 from ..autograd.zero_grad import zero_grads
 from . import _printing, _state
+from ._hooks import ForwardHooks
 from .parameter import Parameter
 
 
@@ -22,7 +23,7 @@ def _join(prefix: str, name: str) -> str:
     return prefix + ("." if prefix else "") + name
 
 
-class Module:
+class Module(ForwardHooks):
     """Base class of every layer: holds parameters, buffers and submodules by name."""
 
     training: bool
@@ -33,6 +34,7 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        self._init_forward_hooks()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -40,7 +42,9 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        """Run ``forward``."""
+        """Run ``forward``, and the forward hooks around it if there are any."""
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     # -- registration ----------------------------------------------------------------
@@ -280,25 +284,7 @@ class Module:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         if assign:
             raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
-        missing, unexpected, errors = [], [], []
-        state_dict = dict(state_dict)  # modules may fill in what older checkpoints lack
-        for prefix, module in self.named_modules(remove_duplicate=False):  # as torch recurses
-            local_prefix = prefix + "." if prefix else ""
-            module._upgrade_state_dict(state_dict, local_prefix)
-            _state.load_local(module, state_dict, local_prefix, missing, unexpected, errors)
-        if strict:
-            if unexpected:
-                keys = ", ".join(f'"{k}"' for k in unexpected)
-                errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing:
-                keys = ", ".join(f'"{k}"' for k in missing)
-                errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
-        return _state.IncompatibleKeys(missing, unexpected)
+        return _state.load(self, dict(state_dict), strict)  # a copy older modules may fill in
 
     def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
         """Add what a checkpoint from an older version of this module lacks (nothing here)."""

@@ -16,11 +16,11 @@ from collections import OrderedDict
 
 from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
+from ..autograd.hooks import register
 from ..autograd.zero_grad import zero_grads
 from ..backends import quiet_math
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
-from ._hooks import register
 from ._load_policy import cast_state
 from ._plan import Plan
 from ._state_map import StateMap
