@@ -125,7 +125,7 @@ def _train(params, opt, steps):
 )
 def test_resume_from_a_checkpoint_is_bitwise(tmp_path, device, cls, kwargs):
     def fresh(values):
-        params = [tinyoptim.tensor(v, device=device, requires_grad=True) for v in values]
+        params = [v.detach().clone().to(device).requires_grad_(True) for v in values]
         return params, cls(params, **kwargs)
 
     tinyoptim.manual_seed(0)

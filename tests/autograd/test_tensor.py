@@ -44,7 +44,8 @@ def test_tensor_always_copies(device):
     t = tinyoptim.tensor(host, device=device)
     host[0] = 9.0
     assert t.tolist() == [1.0, 2.0]
-    u = tinyoptim.tensor(t)
+    with pytest.warns(UserWarning, match="To copy construct from a tensor"):  # as torch
+        u = tinyoptim.tensor(t)
     u.add_(1)
     assert t.tolist() == [1.0, 2.0] and u.device == t.device
     v = tinyoptim.tensor(t.data, device=device)  # a backend array copies too
@@ -194,7 +195,11 @@ def test_attributes(device):
     assert x.shape == (2, 3, 4) and x.ndim == x.dim() == 3
     assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4
     assert x.numel() == 24 and len(x) == 2
-    assert x.T.shape == (4, 3, 2) and x.is_leaf and not x.is_sparse
+    with pytest.warns(UserWarning, match="The use of `x.T` on tensors of dimension other than 2"):
+        assert x.T.shape == (4, 3, 2)  # deprecated beyond 2-d, as in torch
+    assert x.is_leaf and not x.is_sparse
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.size(3)
     assert x.device == tinyoptim.device(device) and x.device == device
     assert x.grad is None and x.grad_fn is None
 
@@ -549,3 +554,12 @@ def test_cat_skips_legacy_empty_tensors_and_words_errors_as_torch():
         tinyoptim.cat([tinyoptim.ones(2, 3), tinyoptim.ones(3)])
     with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
         tinyoptim.cat([tinyoptim.ones(2), tinyoptim.tensor(1.0)])
+
+
+def test_the_tensor_class_is_torchs_legacy_constructor():
+    assert tinyoptim.Tensor([1, 2]).dtype == tinyoptim.float32  # data, in the default float
+    assert tinyoptim.Tensor(np.array([1, 2])).dtype == tinyoptim.float32
+    assert tinyoptim.Tensor(2, 3).shape == (2, 3) and tinyoptim.Tensor(3).shape == (3,)
+    assert tinyoptim.Tensor().shape == (0,) and tinyoptim.Tensor((2, 3)).shape == (2,)
+    with pytest.raises(TypeError, match=r"new\(\): data must be a sequence \(got float\)"):
+        tinyoptim.Tensor(2.5)

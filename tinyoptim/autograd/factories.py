@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 from ..backends import as_dtype, get_default_dtype, random, resolve
 from ..backends.host import from_dlpack as _array_from_dlpack
@@ -48,6 +49,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """A new tensor holding a copy of ``data`` (a scalar, nested list, array or tensor)."""
     dtype = None if dtype is None else as_dtype(dtype)
     if isinstance(data, Tensor):
+        warnings.warn(COPY_CONSTRUCT, UserWarning, stacklevel=2)
         moved = data.detach().to(resolve(device) if device is not None else data.device)
         moved = moved.to(dtype) if dtype is not None else moved
         out = Tensor._make(
@@ -70,6 +72,11 @@ def _requiring_grad(t: Tensor) -> Tensor:
     return t
 
 
+COPY_CONSTRUCT = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "tinyoptim.tensor(sourceTensor)."
+)
 FACTORY_FLOAT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 import weakref
 
-from ..backends import as_dtype, get_backend, resolve
+from ..backends import as_dtype, get_backend, get_default_dtype, resolve
 from . import engine, function, grad_mode, tensor_ops
 from .ops import elementwise as ew
 from .tensor_ops import TensorOps
@@ -27,6 +27,13 @@ SCALAR_WITH_GRAD = (
     "behavior.\nConsider using tensor.detach() first."
 )
 ONLY_FLOAT_GRAD = "only Tensors of floating point and complex dtype can require gradients"
+T_NOT_2D = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+    "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+    "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+    "reverse the dimensions of a tensor."
+)
+T_ON_0D = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
 NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -78,10 +85,21 @@ class Tensor(TensorOps):
         t._counter = None
         return t
 
-    def __init__(self, data, *, device=None, dtype=None, requires_grad: bool = False):
-        from .factories import tensor
+    def __init__(self, *args, device=None, dtype=None, requires_grad: bool = False):
+        """torch's legacy constructor: ``Tensor(data)`` copies ``data`` in the default float
+        dtype (``Tensor([1, 2])`` is float), ``Tensor(2, 3)`` is a new (2, 3) tensor and
+        ``Tensor()`` an empty one. ``tinyoptim.tensor`` is the function to prefer."""
+        from .factories import empty, tensor
 
-        made = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        dtype = get_default_dtype() if dtype is None else dtype
+        sizes = all(isinstance(a, int) and not isinstance(a, bool) for a in args)
+        if sizes:
+            made = empty(*(args or (0,)), dtype=dtype, device=device, requires_grad=requires_grad)
+        elif len(args) == 1 and not isinstance(args[0], (int, float, bool)):
+            made = tensor(args[0], dtype=dtype, device=device, requires_grad=requires_grad)
+        else:
+            got = type(args[0]).__name__ if len(args) == 1 else "several arguments"
+            raise TypeError(f"new(): data must be a sequence (got {got})")
         for name in ("data", "grad_fn", "_requires_grad", "_device"):
             setattr(self, name, getattr(made, name))
         self._counter = None
@@ -174,10 +192,16 @@ class Tensor(TensorOps):
 
     @property
     def T(self) -> Tensor:
+        if self.ndim != 2:
+            warnings.warn(T_ON_0D if self.ndim == 0 else T_NOT_2D, UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is None:
+            return self.shape
+        from .ops._util import normalize_dim
+
+        return self.shape[normalize_dim(dim, self.ndim)]
 
     def numel(self) -> int:
         return int(self.data.size)
