@@ -273,3 +273,42 @@ def test_a_module_registered_twice_loads_under_both_names():
     del state["l2.weight"]
     result = model.load_state_dict({**state, "l2.foo": tinyoptim.ones(1)}, strict=False)
     assert result.missing_keys == ["l2.weight"] and result.unexpected_keys == ["l2.foo"]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: F.cross_entropy(
+                tinyoptim.zeros(4, 3),
+                tinyoptim.tensor([0, 1, 2, 0]),
+                weight=tinyoptim.ones(3).double(),
+            ),
+            "expected scalar type Float but found Double",
+        ),
+        (
+            lambda: nn.BatchNorm2d(3)(tinyoptim.ones(2, 3, 4, 4, dtype=tinyoptim.float64)),
+            r"mixed dtype \(CPU\): all inputs must share same datatype.",
+        ),
+        (
+            lambda: nn.LayerNorm(4).double()(tinyoptim.ones(2, 4)),
+            r"mixed dtype \(CPU\): expect parameter to have scalar type of Float",
+        ),
+    ],
+)
+def test_normalisation_and_loss_dtypes_are_checked_as_torch(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call()
+
+
+def test_float16_input_with_float32_norm_parameters_stays_float16():
+    x = tinyoptim.ones(2, 3).half()
+    assert nn.BatchNorm1d(3)(x).dtype == tinyoptim.float16
+    assert nn.LayerNorm(3)(x).dtype == tinyoptim.float16
+
+
+def test_batch_norm_without_a_batch_count_uses_its_momentum():
+    bn = nn.BatchNorm1d(2)
+    bn.num_batches_tracked = None  # allowed, as in torch
+    bn(tinyoptim.tensor([[0.0, 2.0], [2.0, 4.0]]))
+    np.testing.assert_allclose(bn.running_mean.tolist(), [0.1, 0.3], rtol=1e-6)

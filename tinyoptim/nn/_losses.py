@@ -68,7 +68,7 @@ def nll_loss(
 ) -> Tensor:
     r"""\ell_k = -w_{t_k} x_{k,t_k}; the mean divides by \sum w_{t_k} (see ops/loss.py)."""
     reduction = _reduction(size_average, reduce, reduction)
-    _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1])
+    _check_class_weight(weight, input.shape[0 if input.ndim == 1 else 1], input)
     return loss_ops.NllLoss.apply(
         input, target, weight, ignore_index=ignore_index, reduction=reduction
     )
@@ -95,7 +95,7 @@ def cross_entropy(
     class_dim = 0 if input.ndim == 1 else 1
     logp = input.log_softmax(class_dim)
     classes = input.shape[class_dim]
-    _check_class_weight(weight, classes)
+    _check_class_weight(weight, classes, input)
     w = None if weight is None else weight.reshape((-1,) + (1,) * (input.ndim - class_dim - 1))
     if target.dtype.is_floating_point:
         if ignore_index >= 0:
@@ -148,9 +148,13 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction)
 
 
-def _check_class_weight(weight, classes: int) -> None:
+def _check_class_weight(weight, classes: int, input) -> None:
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != classes):
         raise RuntimeError(
             f"weight tensor should be defined either for all {classes} classes or no classes but "
             f"got weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}"
         )

@@ -259,6 +259,7 @@ def batch_norm(
     ):
         if t is not None and t.numel() != input.shape[1]:
             raise RuntimeError(f"{name} should contain {input.shape[1]} elements not {t.numel()}")
+    mixed = _check_mixed(input, running_mean, running_var, weight, bias)
     if training:
         axes = (0,) + tuple(range(2, input.ndim))
         count = input.numel() // input.shape[1]
@@ -286,7 +287,20 @@ def batch_norm(
         out = out * _channel_view(weight, input.ndim)
     if bias is not None:
         out = out + _channel_view(bias, input.ndim)
-    return out
+    return out.to(input.dtype) if mixed else out
+
+
+def _check_mixed(input, *params) -> bool:
+    """torch's CPU rule for normalisation parameters of another dtype than the input: only
+    float32 ones with a float16 input (the result is float16 then: returns True)."""
+    dtypes = {p.dtype.name for p in params if p is not None}
+    if not dtypes or dtypes == {input.dtype.name}:
+        return False
+    if input.dtype.name == "float16" and dtypes == {"float32"}:
+        return True
+    if input.dtype.name == "float32":
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Tensor:
@@ -297,6 +311,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
             f"Given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(str(n) for n in shape)}], but got input of size{list(input.shape)}"
         )
+    mixed = _check_mixed(input, weight, bias)
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dim=axes, keepdim=True)
     var = input.var(dim=axes, keepdim=True, correction=0)
@@ -305,7 +320,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5) -> Ten
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
+    return out.to(input.dtype) if mixed else out
 
 
 def embedding(
