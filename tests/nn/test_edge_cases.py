@@ -312,3 +312,15 @@ def test_batch_norm_without_a_batch_count_uses_its_momentum():
     bn.num_batches_tracked = None  # allowed, as in torch
     bn(tinyoptim.tensor([[0.0, 2.0], [2.0, 4.0]]))
     np.testing.assert_allclose(bn.running_mean.tolist(), [0.1, 0.3], rtol=1e-6)
+
+
+def test_small_argument_checks_from_torch():
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        nn.Flatten()(tinyoptim.tensor(1.0))
+    assert tinyoptim.tensor(1.0).flatten().shape == (1,)
+    with pytest.raises(RuntimeError, match="pad must be non-negative, but got pad: -1"):
+        F.max_pool2d(tinyoptim.ones(1, 1, 4, 4), 2, padding=-1)
+    x = tinyoptim.tensor([1.0, 2.0, 4.0])
+    assert x.var(False).item() == pytest.approx(14 / 9) and x.std(True).item() == pytest.approx(
+        (7 / 3) ** 0.5
+    )

@@ -253,10 +253,14 @@ class TensorOps:
         return Tensor._make(reduce.arg_extreme(self, "argmin", dim, keepdim), self._device)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        if isinstance(dim, bool):  # torch's overload var(unbiased)
+            dim, unbiased = None, dim
         correction = reduce.correction_of(unbiased, correction)
         return reduce.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        if isinstance(dim, bool):  # torch's overload std(unbiased)
+            dim, unbiased = None, dim
         correction = reduce.correction_of(unbiased, correction)
         return reduce.Std.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 

@@ -35,6 +35,8 @@ def _geometry(x_shape, kernel, stride, padding, dilation, ceil_mode):
             f"{dilation[0]} dilationW: {dilation[1]}"
         )
     for k, p in zip(kernel, padding):
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > k // 2:
             raise RuntimeError(
                 "pad should be at most half of effective kernel size, but got "

@@ -43,9 +43,9 @@ class Reshape(Function):
 
 def flatten(t, start_dim: int = 0, end_dim: int = -1):
     """Merge axes ``start_dim..end_dim`` into one (a reshape)."""
-    if t.ndim == 0:
-        return t.reshape(1)
     start, end = normalize_dim(start_dim, t.ndim), normalize_dim(end_dim, t.ndim)
+    if t.ndim == 0:  # dims 0 and -1 only, checked above
+        return t.reshape(1)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = t.shape
