@@ -563,3 +563,10 @@ def test_the_tensor_class_is_torchs_legacy_constructor():
     assert tinyoptim.Tensor().shape == (0,) and tinyoptim.Tensor((2, 3)).shape == (2,)
     with pytest.raises(TypeError, match=r"new\(\): data must be a sequence \(got float\)"):
         tinyoptim.Tensor(2.5)
+
+
+def test_numpy_conversion_refuses_a_tensor_that_requires_grad():
+    x = tinyoptim.ones(2, device="cpu", requires_grad=True)
+    with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
+        np.asarray(x)
+    assert np.asarray(x.detach()).tolist() == [1.0, 1.0]

@@ -296,6 +296,8 @@ class Tensor(TensorOps):
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError(NUMPY_REQUIRES_GRAD)
         if self._device.type != "cpu":
             raise TypeError(
                 f"can't convert {self._device} device type tensor to numpy. "
