@@ -122,6 +122,14 @@ def test_batch_norm_loads_a_checkpoint_without_num_batches_tracked(device):
     state["extra"] = tinyoptim.ones(1)
     result = norm.load_state_dict(state, strict=False)
     assert repr(result) == "_IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])"
+    # a state dict of today's layout (its _metadata says version 2) must have the count
+    current = norm.state_dict()
+    assert current._metadata[""] == {"version": 2}
+    del current["num_batches_tracked"]
+    with pytest.raises(
+        RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'
+    ):
+        norm.load_state_dict(current)
 
 
 def test_trunc_normal_stays_in_its_bounds_with_the_truncated_moments(device):

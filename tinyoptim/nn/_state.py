@@ -27,13 +27,15 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     __str__ = __repr__
 
 
-def load(model, state_dict: dict, strict: bool) -> IncompatibleKeys:
+def load(model, state_dict: dict, strict: bool, metadata=None) -> IncompatibleKeys:
     """``model.load_state_dict``: every module's entries, visited under each of its names
-    as torch recurses, then torch's report of missing and unexpected keys."""
+    as torch recurses, then torch's report of missing and unexpected keys. ``metadata``
+    (``state_dict()._metadata``) gives the version each module's entries were saved by."""
     missing, unexpected, errors = [], [], []
     for prefix, module in model.named_modules(remove_duplicate=False):
         local_prefix = prefix + "." if prefix else ""
-        module._upgrade_state_dict(state_dict, local_prefix)
+        version = (metadata or {}).get(prefix, {}).get("version")
+        module._upgrade_state_dict(state_dict, local_prefix, version)
         load_local(module, state_dict, local_prefix, missing, unexpected, errors)
     if strict:
         if unexpected:

@@ -259,8 +259,16 @@ class Module(ForwardHooks):
     # -- state dicts -------------------------------------------------------------------
 
     def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, as detached tensors sharing data."""
-        destination = OrderedDict() if destination is None else destination
+        """Parameters and persistent buffers by dotted name, as detached tensors sharing data.
+
+        As torch's, the dict carries ``_metadata``: each module's ``_version``, by which
+        ``load_state_dict`` tells a checkpoint of an older layout from a faulty one.
+        """
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = {"version": self._version}
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
@@ -284,10 +292,13 @@ class Module(ForwardHooks):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         if assign:
             raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
-        return _state.load(self, dict(state_dict), strict)  # a copy older modules may fill in
+        metadata = getattr(state_dict, "_metadata", None)
+        return _state.load(self, dict(state_dict), strict, metadata)  # older ones get filled in
 
-    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
-        """Add what a checkpoint from an older version of this module lacks (nothing here)."""
+    _version: int = 1  # a layer whose state_dict layout changed counts up (BatchNorm: 2)
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str, version) -> None:
+        """Add what a checkpoint of an older ``version`` (None: unknown) lacks (nothing here)."""
 
     # -- modes, devices, grads -----------------------------------------------------------
 

@@ -66,11 +66,16 @@ class _BatchNorm(Module):
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
 
-    def _upgrade_state_dict(self, state_dict: dict, prefix: str) -> None:
-        """Checkpoints from before ``num_batches_tracked`` existed keep the current count."""
+    _version = 2  # version 2 added num_batches_tracked
+
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str, version) -> None:
+        """Checkpoints from before ``num_batches_tracked`` existed (version 1, or a plain
+        dict of unknown version) keep the current count; a newer one must have it."""
         key = prefix + "num_batches_tracked"
-        if self.track_running_stats and key not in state_dict:
-            state_dict[key] = self.num_batches_tracked
+        old = version is None or version < 2
+        if old and self.track_running_stats and key not in state_dict:
+            current = self.num_batches_tracked
+            state_dict[key] = current if current is not None else factories.tensor(0)
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
