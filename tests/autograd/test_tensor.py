@@ -570,3 +570,11 @@ def test_numpy_conversion_refuses_a_tensor_that_requires_grad():
     with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
         np.asarray(x)
     assert np.asarray(x.detach()).tolist() == [1.0, 1.0]
+
+
+def test_to_with_copy_always_copies():
+    a = tinyoptim.ones(2)
+    assert a.to(tinyoptim.float32) is a
+    b = a.to(tinyoptim.float32, copy=True)
+    b.add_(1)
+    assert b is not a and a.tolist() == [1.0, 1.0]

@@ -315,7 +315,7 @@ class Tensor(TensorOps):
     def to(self, *args, **kwargs) -> Tensor:
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
         device, dtype = _parse_to(self, *args, **kwargs)
-        if device == self._device and dtype == self.dtype:
+        if device == self._device and dtype == self.dtype and not kwargs.get("copy"):
             return self
         source = self if dtype.is_floating_point else self.detach()  # no integer gradients
         return ew.ToCopy.apply(source, device=device, dtype=dtype)
