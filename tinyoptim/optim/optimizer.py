@@ -1,6 +1,7 @@
 """``Optimizer``: torch.optim's bookkeeping, shared by every optimizer.
 
-Parameter groups, lazy per-parameter state, ``zero_grad``, the step hooks and
+Parameter groups, lazy per-parameter state, ``zero_grad``, the hook registries (the
+wrapper that runs them around ``step`` is in ``_step_hooks.py``) and
 ``state_dict``/``load_state_dict`` in torch's exact layout live here; the math lives in
 one file per optimizer. Behaviour follows torch 2.13 (TORCH_OPTIM.md §2), with the
 deviations listed in API.md: ``zero_grad`` defaults to ``set_to_none=False``, and
@@ -10,7 +11,6 @@ deviations listed in API.md: ``zero_grad`` defaults to ``set_to_none=False``, an
 from __future__ import annotations
 
 import copy
-import functools
 import warnings
 from collections import OrderedDict
 
@@ -18,15 +18,17 @@ from ..autograd import Tensor, no_grad
 from ..autograd.function import DEVICE_MISMATCH
 from ..autograd.hooks import register
 from ..autograd.zero_grad import zero_grads
-from ..backends import quiet_math
 from . import _validation as msg
 from ._buckets import Buckets, scalar_dtype, step_counter  # noqa: F401 - re-exported
 from ._load_policy import cast_state
 from ._plan import Plan
 from ._state_map import StateMap
-
-_global_step_pre_hooks: OrderedDict = OrderedDict()
-_global_step_post_hooks: OrderedDict = OrderedDict()
+from ._step_hooks import (  # noqa: F401 - the global registrations are re-exported, as torch's
+    HOOK_DICTS,
+    register_optimizer_step_post_hook,
+    register_optimizer_step_pre_hook,
+    with_hooks,
+)
 
 
 class _RequiredParameter:
@@ -39,51 +41,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def register_optimizer_step_pre_hook(hook):
-    """A hook run before every optimizer's ``step``: ``hook(opt, args, kwargs)``."""
-    return register(_global_step_pre_hooks, hook)
-
-
-def register_optimizer_step_post_hook(hook):
-    """A hook run after every optimizer's ``step``: ``hook(opt, args, kwargs)``."""
-    return register(_global_step_post_hooks, hook)
-
-
-def _with_hooks(step):
-    """Wrap a subclass's ``step`` so that global and per-instance hooks run around it."""
-
-    @functools.wraps(step)
-    def wrapper(*args, **kwargs):
-        self = args[0]
-        for hook in [*_global_step_pre_hooks.values(), *self._step_pre_hooks.values()]:
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(
-                        f"{step} must return None or a tuple of (new_args, new_kwargs), "
-                        f"but got {result}."
-                    )
-                args, kwargs = result
-        with quiet_math():  # inf and NaN pass through an update silently, as in torch
-            out = step(*args, **kwargs)
-        for hook in [*self._step_post_hooks.values(), *_global_step_post_hooks.values()]:
-            hook(self, args, kwargs)
-        return out
-
-    wrapper._hooked = True
-    return wrapper
-
-
-_HOOK_DICTS = (  # an optimizer's own hooks, by kind, in registration order
-    "_step_pre_hooks",
-    "_step_post_hooks",
-    "_state_dict_pre_hooks",
-    "_state_dict_post_hooks",
-    "_load_state_dict_pre_hooks",
-    "_load_state_dict_post_hooks",
-)
-
-
 class Optimizer:
     """Base class of the optimizers: ``Optimizer(params, defaults)``."""
 
@@ -91,11 +48,11 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
         if step is not None and not getattr(step, "_hooked", False):
-            cls.step = _with_hooks(step)
+            cls.step = with_hooks(step)
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        for name in _HOOK_DICTS:
+        for name in HOOK_DICTS:
             setattr(self, name, OrderedDict())
         if isinstance(params, Tensor):
             raise TypeError(
@@ -396,7 +353,7 @@ class Optimizer:
     def __setstate__(self, state: dict) -> None:
         """After ``copy.deepcopy`` or unpickling: no hooks (as in torch), fresh buckets."""
         self.__dict__.update(state)
-        for name in _HOOK_DICTS:
+        for name in HOOK_DICTS:
             setattr(self, name, OrderedDict())
         self._buckets = Buckets()
         self._plans = {}
