@@ -300,9 +300,22 @@ def test_torch_raises_the_same(row):
 def test_modified_message_names_the_op_and_versions(device):
     with pytest.raises(RuntimeError) as raised:
         _modified_output(tinyoptim_lib(device))
-    assert "which is output 0 of ExpBackward0, is at version 1; expected version 0" in str(
-        raised.value
-    )
+    assert "which is output 0 of Exp, is at version 1; expected version 0" in str(raised.value)
+
+
+def test_modified_message_names_the_tensors_own_maker_as_torch():
+    x = tinyoptim.ones(3, requires_grad=True)
+    y = x * 1
+    z = y * y
+    y.add_(1)  # y is now the output of Add
+    with pytest.raises(RuntimeError, match=r"\[3\]\], which is output 0 of Add, is at version 1"):
+        z.sum().backward()
+    w = tinyoptim.ones(3, 3, requires_grad=True)
+    a = tinyoptim.ones(3, 3)
+    product = w @ a
+    a.mul_(2)  # a leaf: no clause
+    with pytest.raises(RuntimeError, match=r"\[3, 3\]\] is at version 1; expected version 0"):
+        product.sum().backward()
 
 
 def test_in_place_on_leaf_is_allowed_under_no_grad(device):

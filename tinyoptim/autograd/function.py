@@ -11,6 +11,7 @@ are and get no gradient.
 from __future__ import annotations
 
 import itertools
+import re
 
 from ..backends import as_dtype
 from . import anomaly, grad_mode
@@ -31,7 +32,7 @@ FREED_GRAPH = (
 )
 MODIFIED_INPLACE = (
     "one of the variables needed for gradient computation has been modified by an inplace "
-    "operation: [{dtype} {shape}], which is {what} of {op}, is at version {now}; expected "
+    "operation: [{dtype} {shape}]{which} is at version {now}; expected "
     "version {then} instead. Hint: enable anomaly detection to find the operation that "
     "failed to compute its gradient, with tinyoptim.autograd.detect_anomaly()."
 )
@@ -143,12 +144,19 @@ class Function:
                     MODIFIED_INPLACE.format(
                         dtype=as_dtype(array.dtype),
                         shape=list(array.shape),
-                        what="output 0" if index < 0 else f"input {index}",
-                        op=self.name(),
+                        which=self._maker_of_saved(index),
                         now=counter.value,
                         then=then,
                     )
                 )
+
+    def _maker_of_saved(self, index: int) -> str:
+        """torch's clause naming the node that made a modified saved tensor: this node for
+        its own output, an input's current node (none for a leaf), without "Backward0"."""
+        maker = self if index < 0 else self.inputs[index].grad_fn
+        if maker is None:
+            return ""
+        return f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', maker.name())},"
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
