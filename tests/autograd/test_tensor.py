@@ -208,9 +208,9 @@ def test_grad_setter_checks(device):
     x = tinyoptim.zeros(2, device=device, requires_grad=True)
     x.grad = tinyoptim.ones(2, device=device)
     assert x.grad.tolist() == [1.0, 1.0]
-    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+    with pytest.raises(RuntimeError, match=r"gradient of size '\[3\]' to a tensor of size '\[2\]'"):
         x.grad = tinyoptim.ones(3, device=device)
-    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None"):
+    with pytest.raises(TypeError, match="Tensor or None but got grad of type list"):
         x.grad = [1.0, 1.0]
     other = "cpu" if device != "cpu" else "strict"
     with pytest.raises(RuntimeError, match="assigned grad has data located on a different device"):
@@ -218,8 +218,8 @@ def test_grad_setter_checks(device):
     with pytest.raises(RuntimeError) as info:  # torch's rule: the grad has the tensor's dtype
         x.grad = tinyoptim.ones(2, dtype=tinyoptim.float64, device=device)
     assert str(info.value).startswith(
-        "attempting to assign a gradient with dtype 'float64' to a tensor with grad_dtype "
-        "'float32'. The gradient must match the tensor's grad_dtype"
+        "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype "
+        "'Float'. The gradient must match the tensor's grad_dtype"
     )
     x.grad = None
     assert x.grad is None
