@@ -11,21 +11,26 @@ mode is off (that is how optimizers update parameters).
 from __future__ import annotations
 
 from ..backends import as_dtype
+from . import views
 from .grad_mode import is_grad_enabled
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def _check_leaf(t) -> None:
-    if t.requires_grad and t.grad_fn is None and is_grad_enabled():
-        raise RuntimeError(LEAF_INPLACE)
+    if is_grad_enabled():
+        if t.requires_grad and t.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE)
+        views.check_inplace(t)
 
 
 def _records(t, *others) -> bool:
     from .tensor import Tensor
 
     return is_grad_enabled() and (
-        t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        t.requires_grad
+        or views.base_requires_grad(t)
+        or any(isinstance(o, Tensor) and o.requires_grad for o in others)
     )
 
 
@@ -47,7 +52,7 @@ def apply(t, fn, *others, **options):
                 raise RuntimeError(DEVICE_MISMATCH.format(t.device, o.device))
         result = fn.forward(_Scratch(t), t.data, *raw, **options)
         if "key" not in options:
-            _check_cast(result, t.data)
+            check_cast(result, t.data)
         t.data[...] = result
         t._version_counter.value += 1
         return t
@@ -57,7 +62,7 @@ def apply(t, fn, *others, **options):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
-def _check_cast(result, target) -> None:
+def check_cast(result, target) -> None:
     """torch's refusal to write a float result into an integer tensor (or a number into a
     bool one) in place: ``int_tensor += 1.5`` raises rather than truncating."""
     if _CATEGORY[result.dtype.kind] > _CATEGORY[target.dtype.kind]:
@@ -79,14 +84,15 @@ def _check_out_shape(out: tuple, shapes: list) -> None:
 
 
 def _rebase(t, fn, *others, **options):
-    """Record ``fn(t, *others)`` and make ``t`` its output, in place."""
-    from .tensor import Tensor
-
-    old = Tensor._make(t.data, t.device, t.requires_grad)
-    old.grad_fn, old._version_counter = t.grad_fn, t._version_counter
+    """Record ``fn(t, *others)`` and make ``t`` its output, in place (for a view: its base's
+    node changes too, see ``views.py``)."""
+    if t._view is not None:
+        views.rebase(t, fn, others, options)
+        return t
+    old = views.stand_in(t)
     out = fn.apply(old, *others, **options)
     if "key" not in options:
-        _check_cast(out.data, t.data)
+        check_cast(out.data, t.data)
     node = out.grad_fn
     # The node must not see t's array change under it: keep a copy of what it saved.
     node.saved = tuple(a.copy() if a is t.data else a for a in node.saved)
@@ -99,11 +105,8 @@ def _rebase(t, fn, *others, **options):
     ]
     t.data[...] = out.data
     t._version_counter.value += 1
-    t.grad_fn = node
-    t._requires_grad = True
-    if t._retains_grad:
-        t._retains_grad = False
-        t.retain_grad()
+    views.take_node(t, node)
+    views.rederive(t)
     return t
 
 
@@ -114,7 +117,8 @@ def fill(t, value):
     _check_leaf(t)
     if isinstance(value, Tensor):
         return copy(t, value)
-    if is_grad_enabled() and t.grad_fn is not None:  # t stays in the graph, as in torch:
+    if is_grad_enabled() and (t.grad_fn is not None or views.base_requires_grad(t)):
+        # t stays in the graph, as in torch:
         from .factories import full  # what it was gets a zero gradient
 
         return copy(t, full((), value, dtype=t.dtype, device=t.device))

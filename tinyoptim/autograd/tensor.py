@@ -73,6 +73,7 @@ class Tensor(TensorOps):
     # Most tensors (every op's output) never get a grad: these defaults cost nothing to make.
     _grad = None
     _retains_grad = False
+    _view = None  # a views.ViewInfo when the array is a view of another tensor's
 
     @classmethod
     def _make(cls, data, device, requires_grad: bool = False) -> Tensor:
@@ -145,6 +146,14 @@ class Tensor(TensorOps):
     @property
     def is_sparse(self) -> bool:
         return False
+
+    @property
+    def _base(self):
+        """The tensor whose array this one views, or None (torch's ``_base``)."""
+        return None if self._view is None else self._view.base
+
+    def _is_view(self) -> bool:
+        return self._view is not None
 
     @property
     def _version(self) -> int:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from . import inplace
+from . import inplace, views
 from .function import DEVICE_MISMATCH
 from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
 from .ops._util import check_broadcast
+from .tensor_inplace import InplaceOps, _bound
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
 # Tensor's base class, so the import cannot go the other way at load time).
@@ -34,8 +35,9 @@ def _return_type(name: str):
 Max, Min = _return_type("max"), _return_type("min")
 
 
-class TensorOps:
-    """The op methods of ``Tensor``, which inherits them (no state of its own)."""
+class TensorOps(InplaceOps):
+    """The op methods of ``Tensor``, which inherits them (no state of its own); the in-place
+    ones are in ``tensor_inplace.py``."""
 
     __slots__ = ()
 
@@ -279,13 +281,23 @@ class TensorOps:
         return _reshape(self, shape)
 
     def view(self, *shape):
-        return _reshape(self, shape)
+        result = _reshape(self, shape)
+        if result._view is None and result.data.size:  # NumPy had to copy
+            raise RuntimeError(views.VIEW_NOT_COMPATIBLE)
+        return result
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         return shape.flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int):
         return shape.Transpose.apply(self, dim0=dim0, dim1=dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return self.transpose(0, 1 if self.ndim == 2 else 0)
 
     def permute(self, *dims):
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -317,46 +329,6 @@ class TensorOps:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
-    # -- in place (each bumps the version counter) ----------------------------------------
-
-    def zero_(self):
-        return inplace.fill(self, 0)
-
-    def fill_(self, value):
-        return inplace.fill(self, value)
-
-    def copy_(self, src):
-        return inplace.copy(self, src)
-
-    def add_(self, other, alpha=1):
-        return inplace.apply(self, ew.Add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return inplace.apply(self, ew.Sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return inplace.apply(self, ew.Mul, other)
-
-    def div_(self, other):
-        return inplace.apply(self, ew.Div, other)
-
-    def clamp_(self, min=None, max=None):
-        return inplace.apply(self, selection.Clamp, min=_bound(min), max=_bound(max))
-
-    clip_ = clamp_
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
 
 def _reshape(t: Tensor, shape_args) -> Tensor:
     if len(shape_args) == 1 and isinstance(shape_args[0], (tuple, list)):
@@ -374,12 +346,6 @@ def _labelled(t, label: str):
     if t.grad_fn is not None:
         t.grad_fn.label = label
     return t
-
-
-def _bound(value):
-    """A clamp bound as ``Clamp`` takes it: a tensor's array (bounds get no gradient); a
-    number, None or anything else as it is (``Clamp`` says what it cannot take)."""
-    return value.data if isinstance(value, Tensor) else value
 
 
 def _operand(other, like: Tensor):

@@ -8,6 +8,7 @@ pick an element twice, so its gradient is scattered with repeated indices summed
 from __future__ import annotations
 
 from ..function import Function
+from ..views import ViewFunction
 from ._util import shape_of, unbroadcast
 
 
@@ -103,7 +104,7 @@ def _check_value_shape(value_shape: tuple, target: tuple) -> tuple:
     return value_shape
 
 
-class GetItem(Function):
+class GetItem(ViewFunction):
     r"""z = a[key];  dz/da: the gradient placed back at the selected positions."""
 
     @staticmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..function import Function
+from ..views import ViewFunction
 from ._util import normalize_dim, same_dtype, unbroadcast
 
 
@@ -26,7 +27,7 @@ def _infer_shape(shape, size: int, original) -> tuple:
     return shape
 
 
-class Reshape(Function):
+class Reshape(ViewFunction):
     r"""z = a with a new shape;  dz/da: the gradient reshaped back."""
 
     label = "ViewBackward0"
@@ -52,7 +53,7 @@ def flatten(t, start_dim: int = 0, end_dim: int = -1):
     return t.reshape(shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
 
-class Transpose(Function):
+class Transpose(ViewFunction):
     r"""z = a with axes ``dim0`` and ``dim1`` swapped;  the gradient is swapped back."""
 
     @staticmethod
@@ -68,7 +69,7 @@ class Transpose(Function):
         return grad.swapaxes(*ctx.dims) if grad.ndim else grad
 
 
-class Permute(Function):
+class Permute(ViewFunction):
     r"""z = a with its axes reordered by ``dims``;  the gradient is reordered back."""
 
     @staticmethod
@@ -90,7 +91,7 @@ class Permute(Function):
         return grad.transpose(ctx.inverse)
 
 
-class Squeeze(Function):
+class Squeeze(ViewFunction):
     r"""z = a without size-1 axes (all, or those in ``dim``);  the gradient is reshaped back."""
 
     @staticmethod
@@ -108,7 +109,7 @@ class Squeeze(Function):
         return grad.reshape(ctx.shape)
 
 
-class Unsqueeze(Function):
+class Unsqueeze(ViewFunction):
     r"""z = a with a new size-1 axis at ``dim``;  the gradient is reshaped back."""
 
     @staticmethod
@@ -121,7 +122,7 @@ class Unsqueeze(Function):
         return grad.reshape(ctx.shape)
 
 
-class Expand(Function):
+class Expand(ViewFunction):
     r"""z = a broadcast to ``sizes`` (-1 keeps a size);  the gradient is summed back."""
 
     @staticmethod

@@ -1,0 +1,98 @@
+"""The in-place methods of ``Tensor``: ``add_``, ``mul_``, ``exp_``, ``x += y`` and friends.
+
+Each is one line that hands an op of ``autograd/ops/`` to ``inplace.py``, which runs it,
+writes the result into the tensor's own array, bumps the version counter and, inside a
+graph, makes the tensor the op's output (for a view, its base too: ``views.py``).
+"""
+
+from __future__ import annotations
+
+from . import function, inplace
+from .ops import activation, selection
+from .ops import elementwise as ew
+
+
+class InplaceOps:
+    """The in-place op methods of ``Tensor``, which inherits them (no state of its own)."""
+
+    __slots__ = ()
+
+    def zero_(self):
+        return inplace.fill(self, 0)
+
+    def fill_(self, value):
+        return inplace.fill(self, value)
+
+    def copy_(self, src):
+        return inplace.copy(self, src)
+
+    def add_(self, other, alpha=1):
+        return inplace.apply(self, ew.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return inplace.apply(self, ew.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return inplace.apply(self, ew.Mul, other)
+
+    def div_(self, other):
+        return inplace.apply(self, ew.Div, other)
+
+    def pow_(self, exponent):
+        return inplace.apply(self, ew.Pow, exponent)
+
+    def clamp_(self, min=None, max=None):
+        return inplace.apply(self, selection.Clamp, min=_bound(min), max=_bound(max))
+
+    clip_ = clamp_
+
+    def neg_(self):
+        return inplace.apply(self, ew.Neg)
+
+    def abs_(self):
+        return inplace.apply(self, ew.Abs)
+
+    def exp_(self):
+        return inplace.apply(self, ew.Exp)
+
+    def log_(self):
+        return inplace.apply(self, ew.Log)
+
+    def sqrt_(self):
+        return inplace.apply(self, ew.Sqrt)
+
+    def sin_(self):
+        return inplace.apply(self, ew.Sin)
+
+    def cos_(self):
+        return inplace.apply(self, ew.Cos)
+
+    def tanh_(self):
+        return inplace.apply(self, activation.Tanh)
+
+    def sigmoid_(self):
+        return inplace.apply(self, activation.Sigmoid)
+
+    def relu_(self):
+        return inplace.apply(self, activation.Relu)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+
+def _bound(value):
+    """A clamp bound as ``Clamp`` takes it: a tensor's array (bounds get no gradient); a
+    number, None or anything else as it is (``Clamp`` says what it cannot take)."""
+    return value.data if isinstance(value, function.Tensor) else value
