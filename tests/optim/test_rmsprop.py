@@ -157,3 +157,22 @@ def test_centered_momentum_spec_row(foreach, device):
     np.testing.assert_allclose(got[[0, 3]], [expected[0], expected[3]], rtol=1e-10)
     np.testing.assert_allclose(got[1], expected[1], rtol=1e-13)
     np.testing.assert_allclose(got[2], expected[2], rtol=1e-9)
+
+
+@pytest.mark.parametrize("foreach", [False, None])
+def test_centered_float32_rounds_v_minus_g_avg_squared_once(foreach, device):
+    """torch forms v - g_avg^2 with a fused multiply-add: in float32 a gradient of 1e30
+    overflows v to inf, but not g_avg^2 (1e56, exact inside the FMA), so sqrt(inf) leaves
+    the parameter as it was instead of turning it into NaN."""
+    p = tinyoptim.tensor([1.0, 2.0], device=device, requires_grad=True)
+    opt = RMSprop([p], centered=True, momentum=0.5, foreach=foreach)
+    p.grad = tinyoptim.tensor([1e30, 0.5], device=device)
+    opt.step()
+    assert p.tolist()[0] == 1.0
+    assert opt.state[p]["square_avg"].tolist()[0] == float("inf")
+    values = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+    v, a = np.abs(values) + 1, values[::-1].copy() / 2
+    wide = (v.astype(np.float64) - a.astype(np.float64) ** 2).astype(np.float32)
+    from tinyoptim.optim._ops import minus_square
+
+    np.testing.assert_array_equal(minus_square(v, a, np), wide)  # one rounding, as torch's

@@ -210,6 +210,13 @@ def adamax(rows, like, maximize, weight_decay, weight, one_minus_weight, beta2, 
 
 
 @numba.njit(inline="always")
+def _minus_square(v, a):
+    """``v - a * a`` rounded once, as torch's fused ``addcmul`` (see optim/_ops.py): for
+    float32 through float64, where ``a * a`` is exact."""
+    return type(v)(numpy.float64(v) - numpy.float64(a) * numpy.float64(a))
+
+
+@numba.njit(inline="always")
 def _rmsprop(x, g, v, buf, g_avg, scalars):
     """One element of RMSprop: the new (theta, v, buf, g_avg)."""
     (maximize, weight_decay, alpha, weight, one_minus_weight, centered, eps, with_momentum,
@@ -220,7 +227,7 @@ def _rmsprop(x, g, v, buf, g_avg, scalars):
     v = v * alpha + (g * weight) * g
     if centered:
         g_avg = _lerp(g_avg, g, weight, one_minus_weight)
-        avg = numpy.sqrt(v - g_avg * g_avg) + eps
+        avg = numpy.sqrt(_minus_square(v, g_avg)) + eps
     else:
         avg = numpy.sqrt(v) + eps
     if with_momentum:

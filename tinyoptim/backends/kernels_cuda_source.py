@@ -202,7 +202,8 @@ UPDATES = {
             T avg;
             if (centered) {
                 g_avg = lerp(g_avg, g, weight, one_minus_weight);
-                avg = sqrt(v - g_avg * g_avg) + eps;
+                // v - g_avg^2 rounded once, as torch's fused addcmul (optim/_ops.py)
+                avg = sqrt(T((double)v - (double)g_avg * (double)g_avg)) + eps;
             } else {
                 avg = sqrt(v) + eps;
             }

@@ -27,3 +27,26 @@ def _subtract(a, b, out, xp):
     out[...] = a
     out -= b
     return out
+
+
+def minus_square(v, a, xp, out=None):
+    """``v - a * a`` rounded once, as torch's ``addcmul(a, a, value=-1)`` gives it.
+
+    torch's CPU kernel fuses the product into the sum (FMA). For float32 and float16 the
+    same single rounding comes from float64, where ``a * a`` is exact; in the array's own
+    precision the product would round first, and overflow to inf for |a| beyond 1.8e19 in
+    float32 (then inf - inf is NaN where torch gives inf). ``out`` receives the result when
+    given; in float64 it is also the only buffer used.
+    """
+    if v.dtype.itemsize >= 8:
+        if out is None:
+            return v - a * a
+        xp.multiply(a, a, out=out)
+        return xp.subtract(v, out, out=out)
+    wide = a.astype("float64")
+    xp.multiply(wide, wide, out=wide)
+    xp.subtract(v, wide, out=wide)
+    if out is None:
+        return wide.astype(v.dtype)
+    out[...] = wide
+    return out

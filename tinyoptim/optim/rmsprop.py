@@ -28,7 +28,7 @@ from ..autograd import no_grad
 from ..autograd.factories import zeros_like
 from . import _validation as msg
 from ._buckets import advance
-from ._ops import lerp_
+from ._ops import lerp_, minus_square
 from ._sweep import sweep
 from .optimizer import Optimizer, step_counter
 
@@ -161,7 +161,7 @@ def _single_tensor_rmsprop(
         if centered:
             g_avg = state["grad_avg"].data
             lerp_(g_avg, g, 1 - alpha)
-            avg = xp.sqrt(v - g_avg * g_avg)
+            avg = xp.sqrt(minus_square(v, g_avg, xp))
         else:
             avg = xp.sqrt(v)
         avg += eps
@@ -204,8 +204,7 @@ def _multi_tensor_rmsprop(
         v += work
         if centered:
             lerp_(g_avg, g, weight, scratch=work, xp=xp)
-            xp.multiply(g_avg, g_avg, out=work)
-            xp.subtract(v, work, out=avg)
+            minus_square(v, g_avg, xp, out=avg)
             xp.sqrt(avg, out=avg)
         else:
             xp.sqrt(v, out=avg)
