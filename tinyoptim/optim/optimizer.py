@@ -373,6 +373,9 @@ class Optimizer:
 
 
 def _typename(value) -> str:
+    """The type's name as torch.typename gives it: qualified unless it is a builtin."""
     if isinstance(value, Tensor):
         return "tinyoptim.Tensor"
-    return type(value).__name__
+    kind = type(value)
+    module = kind.__module__
+    return kind.__qualname__ if module in ("", "builtins") else f"{module}.{kind.__qualname__}"

@@ -328,7 +328,7 @@ class SWALR(LRScheduler):
         previous_alpha = self.anneal_func(max(0, min(1, (step - 1) / epochs)))
         alpha = self.anneal_func(max(0, min(1, step / epochs)))
         groups = self.optimizer.param_groups
-        start_lrs = [_start_lr(g["lr"], g["swa_lr"], previous_alpha) for g in groups]
+        start_lrs = [self._get_initial_lr(g["lr"], g["swa_lr"], previous_alpha) for g in groups]
         return [g["swa_lr"] * alpha + lr * (1 - alpha) for g, lr in zip(groups, start_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
@@ -342,7 +342,23 @@ class SWALR(LRScheduler):
 
     def _set_anneal_func(self, anneal_strategy: str) -> None:
         self._anneal_strategy = anneal_strategy
-        self.anneal_func = _cosine_anneal if anneal_strategy == "cos" else _linear_anneal
+        self.anneal_func = self._cosine_anneal if anneal_strategy == "cos" else self._linear_anneal
+
+    # The annealing functions, static as torch's (subclasses rely on them).
+    @staticmethod
+    def _linear_anneal(t: float) -> float:
+        return t
+
+    @staticmethod
+    def _cosine_anneal(t: float) -> float:
+        return (1 - math.cos(math.pi * t)) / 2
+
+    @staticmethod
+    def _get_initial_lr(lr: float, swa_lr: float, alpha: float) -> float:
+        """lr_0 from lr = alpha swa_lr + (1 - alpha) lr_0 (swa_lr itself once alpha is 1)."""
+        if alpha == 1:
+            return swa_lr
+        return (lr - alpha * swa_lr) / (1 - alpha)
 
 
 # -- private helpers ---------------------------------------------------------------------------
@@ -366,18 +382,3 @@ def _by_device_and_dtype(pairs: list[tuple[Tensor, Tensor]]):
         lists[0].append(averaged)
         lists[1].append(current)
     return [(device, lists) for (device, _), lists in groups.items()]
-
-
-def _linear_anneal(t: float) -> float:
-    return t
-
-
-def _cosine_anneal(t: float) -> float:
-    return (1 - math.cos(math.pi * t)) / 2
-
-
-def _start_lr(lr: float, swa_lr: float, alpha: float) -> float:
-    """lr_0 from lr = alpha swa_lr + (1 - alpha) lr_0 (swa_lr itself once alpha reaches 1)."""
-    if alpha == 1:
-        return swa_lr
-    return (lr - alpha * swa_lr) / (1 - alpha)

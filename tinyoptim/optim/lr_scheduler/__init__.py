@@ -4,6 +4,7 @@ One file per family: ``base`` (the ``LRScheduler`` bookkeeping), ``simple`` (fun
 the epoch), ``cosine``, ``cyclic``, ``plateau`` and ``composite`` (schedulers of schedulers).
 """
 
+from .base import EPOCH_DEPRECATION_WARNING as EPOCH_DEPRECATION_WARNING
 from .base import LRScheduler
 from .base import _LRScheduler as _LRScheduler  # the old name, as torch keeps it
 from .composite import ChainedScheduler, SequentialLR

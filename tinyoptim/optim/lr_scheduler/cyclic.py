@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import types
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .base import NO_MOMENTUM, LRScheduler, check_optimizer, per_group, set_momentum
@@ -138,15 +139,27 @@ class CyclicLR(LRScheduler):
         if self._scale_fn_custom is not None:
             return
         if self.mode == "triangular":
-            self._scale_fn_ref = _triangular
+            self._scale_fn_ref = self._triangular_scale_fn
             self.scale_mode = "cycle"
         elif self.mode == "triangular2":
-            self._scale_fn_ref = _triangular2
+            self._scale_fn_ref = self._triangular2_scale_fn
             self.scale_mode = "cycle"
         elif self.mode == "exp_range":
-            gamma = self.gamma
-            self._scale_fn_ref = lambda iteration: gamma**iteration
+            self._scale_fn_ref = partial(self._exp_range_scale_fn, self.gamma)
             self.scale_mode = "iterations"
+
+    # The built-in scale functions, static as torch's (subclasses and pickling rely on it).
+    @staticmethod
+    def _triangular_scale_fn(x: float) -> float:
+        return 1.0
+
+    @staticmethod
+    def _triangular2_scale_fn(x: float) -> float:
+        return 1 / (2.0 ** (x - 1))
+
+    @staticmethod
+    def _exp_range_scale_fn(gamma: float, x: float) -> float:
+        return gamma**x
 
 
 class OneCycleLR(LRScheduler):
@@ -203,7 +216,7 @@ class OneCycleLR(LRScheduler):
                 f"Tried to step {step} times. The specified number of total steps is "
                 f"{self.total_steps}"
             )
-        anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
+        anneal = self._anneal_func
         last = len(self._schedule_phases) - 1
         lrs = []
         for group in self.optimizer.param_groups:
@@ -220,21 +233,22 @@ class OneCycleLR(LRScheduler):
                 set_momentum(group, anneal(start, end, pct), self.use_beta1)
         return lrs
 
+    def _anneal_func(self, start: float, end: float, pct: float) -> float:
+        """From ``start`` (pct 0) to ``end`` (pct 1) by the chosen strategy; a subclass may
+        override it, as torch's."""
+        if self._anneal_func_type == "cos":
+            return self._annealing_cos(start, end, pct)
+        if self._anneal_func_type == "linear":
+            return self._annealing_linear(start, end, pct)
+        raise ValueError(f"Unknown _anneal_func_type: {self._anneal_func_type}")
 
-def _triangular(cycle: float) -> float:
-    return 1.0
+    @staticmethod
+    def _annealing_cos(start: float, end: float, pct: float) -> float:
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
-
-def _triangular2(cycle: float) -> float:
-    return 1 / (2.0 ** (cycle - 1))
-
-
-def _anneal_cos(start: float, end: float, pct: float) -> float:
-    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-
-
-def _anneal_linear(start: float, end: float, pct: float) -> float:
-    return (end - start) * pct + start
+    @staticmethod
+    def _annealing_linear(start: float, end: float, pct: float) -> float:
+        return (end - start) * pct + start
 
 
 def _uses_beta1(optimizer: Optimizer) -> bool:

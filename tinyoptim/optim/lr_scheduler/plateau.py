@@ -21,7 +21,7 @@ import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from .base import EPOCH_DEPRECATED, LRScheduler, check_optimizer, group_values
+from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, check_optimizer, group_values
 
 if TYPE_CHECKING:
     from typing import Literal, SupportsFloat
@@ -72,7 +72,7 @@ class ReduceLROnPlateau(LRScheduler):
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
-            warnings.warn(EPOCH_DEPRECATED, UserWarning, stacklevel=2)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
@@ -83,7 +83,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # bad epochs in cooldown do not count
         if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
+            self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = group_values(self.optimizer, "lr")
@@ -104,7 +104,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def _reduce_lr(self) -> None:
+    def _reduce_lr(self, epoch) -> None:
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):  # groups were added since construction
             if self.default_min_lr is None:
