@@ -404,3 +404,12 @@ def test_listed_twice_values_from_torch():
     # first step: each listing starts its own buffer; the second shares the kept one
     np.testing.assert_allclose(w.tolist(), [0.339], rtol=1e-6)
     np.testing.assert_allclose(sgd.state[w]["momentum_buffer"].tolist(), [2.71], rtol=1e-6)
+
+
+def test_a_non_tensor_param_is_named_as_torch_typename_names_it():
+    import decimal
+
+    for bad, name in [(np.ones(2), "numpy.ndarray"), (decimal.Decimal(1), "decimal.Decimal"),
+                      (3, "int"), (None, "NoneType")]:  # fmt: skip
+        with pytest.raises(TypeError, match=f"one of the params is {name}$"):
+            tinyoptim.optim.SGD([bad], lr=0.1)
