@@ -48,7 +48,10 @@ class Function:
 
     # Defaults that most nodes keep: reading a class attribute costs nothing per op.
     saved: tuple | None = ()  # what forward saved; None once backward has freed it
-    _versions: tuple = ()  # (counter, version then, input index or -1, position in saved)
+    # per saved input or output, four entries in a row (one flat list, the fewest objects):
+    # its version counter, its version then, the input's index (-1: the output) and the
+    # position in ``saved``
+    _versions: list = ()
     _retained = None  # a weak reference to the output, set by Tensor.retain_grad()
 
     # set on each node (the ctx) by apply()
@@ -71,7 +74,8 @@ class Function:
         """Run the op on tensors (and plain values); record it when grad is needed."""
         ctx = object.__new__(cls)
         device = first = None
-        raw, needs_grad, inputs, fns = [], [], [], []
+        raw, needs_grad, fns = [], [], []
+        mixed = False  # whether some arguments are not tensors
         for arg in args:
             if isinstance(arg, Tensor):
                 if arg._device is not device:  # devices are interned: usually the same object
@@ -80,17 +84,16 @@ class Function:
                     device, first = arg._device, arg.data
                 raw.append(arg.data)
                 needs_grad.append(arg._requires_grad)
-                inputs.append(arg)
                 fns.append(arg.grad_fn)
             else:
                 raw.append(arg)
                 needs_grad.append(False)
-                inputs.append(None)
                 fns.append(None)
+                mixed = True
         if device is None:
             raise TypeError(f"{cls.__name__}.apply() needs at least one tinyoptim.Tensor argument")
 
-        ctx.backend = backend = device.backend
+        ctx.backend = backend = device._backend or device.backend
         ctx.xp = backend.xp
         ctx.needs_grad = needs_grad = tuple(needs_grad)
         out = cls.forward(ctx, *raw, **options)
@@ -102,14 +105,15 @@ class Function:
         if not (True in needs_grad and grad_mode.current.enabled):
             return Tensor._make(out, device)
         result = Tensor._make(out, device, True)
-        ctx.inputs = inputs
-        # the nodes that made the inputs, now: a later in-place op gives an input another
-        # grad_fn, but this op's gradient still flows to the value it read, as in torch
+        # the inputs (None for the other arguments), and the nodes that made them, now: a
+        # later in-place op gives an input another grad_fn, but this op's gradient still
+        # flows to the value it read, as in torch
+        ctx.inputs = [a if isinstance(a, Tensor) else None for a in args] if mixed else args
         ctx.input_fns = fns
         ctx.sequence = next(_sequence)
         if ctx.saved:
-            ctx._versions = _saved_versions(ctx.saved, inputs, raw, result)
-        if anomaly.is_anomaly_enabled():
+            ctx._versions = _saved_versions(ctx.saved, ctx.inputs, raw, result)
+        if anomaly._enabled[0]:
             ctx._created_at = anomaly.creation_site()
         result.grad_fn = ctx
         return result
@@ -137,7 +141,9 @@ class Function:
         """Raise torch's errors if saved values were freed or modified in place since."""
         if self.saved is None:
             raise RuntimeError(FREED_GRAPH)
-        for counter, then, index, position in self._versions:
+        versions = self._versions
+        for i in range(0, len(versions), 4):
+            counter, then, index, position = versions[i : i + 4]
             if counter.value != then:
                 array = self.saved[position]
                 raise RuntimeError(
@@ -167,20 +173,21 @@ class Function:
 _sequence = itertools.count()
 
 
-def _saved_versions(saved, inputs, raw, result) -> tuple:
+def _saved_versions(saved, inputs, raw, result) -> list:
     """For each saved array that is an input's or the output's data: its version counter,
-    the version now, which input it is (-1 for the output) and its position in ``saved``."""
+    the version now, which input it is (-1 for the output) and its position in ``saved``,
+    flat (``Function._versions``)."""
     found = []
     for position, array in enumerate(saved):
         if array is None:  # ops save None for what a gradient that is not needed would use
             continue
         if array is result.data:
-            found.append((result._version_counter, 0, -1, position))
+            found += (result._version_counter, 0, -1, position)
             continue
         for index, value in enumerate(raw):  # raw[i] is inputs[i].data for a tensor
             if value is array:
                 if inputs[index] is not None:
                     counter = inputs[index]._version_counter
-                    found.append((counter, counter.value, index, position))
+                    found += (counter, counter.value, index, position)
                 break
-    return tuple(found)
+    return found

@@ -96,13 +96,14 @@ def _rebase(t, fn, *others, **options):
     node = out.grad_fn
     # The node must not see t's array change under it: keep a copy of what it saved.
     node.saved = tuple(a.copy() if a is t.data else a for a in node.saved)
-    node._versions = [
-        (t._version_counter, t._version_counter.value + 1, *rest)
-        if counter is out._version_counter
-        else (counter, then, *rest)
-        for counter, then, *rest in node._versions
-        if counter is not t._version_counter
-    ]
+    versions, node._versions = node._versions, []
+    for i in range(0, len(versions), 4):
+        counter, then, index, position = versions[i : i + 4]
+        if counter is out._version_counter:  # what the node saved of its output is t's now
+            counter, then = t._version_counter, t._version_counter.value + 1
+        elif counter is t._version_counter:  # what it saved of t's old value is a copy
+            continue
+        node._versions += (counter, then, index, position)
     t.data[...] = out.data
     t._version_counter.value += 1
     views.take_node(t, node)
