@@ -192,3 +192,59 @@ def test_unary_in_place_methods(method, reference, device):
     out_of_place = tinyoptim.tensor(values, requires_grad=True, device=device)
     getattr(out_of_place, method.rstrip("_"))().sum().backward()
     np.testing.assert_allclose(x.grad.tolist(), out_of_place.grad.tolist(), rtol=1e-12)
+
+
+def test_one_element_picked_by_integers_is_a_view(device):
+    x = tinyoptim.tensor([1.0, 2.0, 3.0], dtype=tinyoptim.float64, device=device)
+    x.requires_grad_()
+    y = x * 1
+    y[1].mul_(10)
+    (y * y).sum().backward()
+    assert y.tolist() == [1.0, 20.0, 3.0] and x.grad.tolist() == [2.0, 400.0, 6.0]
+    z = tinyoptim.zeros((2, 3), device=device)
+    z[1, 2].fill_(5)
+    z[0][0].add_(1)
+    assert z.tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 5.0]]
+
+
+@pytest.mark.parametrize("write", ["whole", "slice"])
+def test_a_retained_grad_counts_once_after_an_in_place_op(write, device):
+    x = tinyoptim.tensor([1.0, 2.0, 3.0], dtype=tinyoptim.float64, device=device)
+    x.requires_grad_()
+    y = x * 1
+    y.retain_grad()
+    (y if write == "whole" else y[0:2]).mul_(2)
+    (y * y).sum().backward()
+    assert y.grad.tolist() == ([4.0, 8.0, 12.0] if write == "whole" else [4.0, 8.0, 6.0])
+
+
+def test_contiguous_flatten_and_node_names_as_torch(device):
+    x = tinyoptim.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, device=device)
+    y = x * 1
+    assert y.is_contiguous() and y.contiguous() is y
+    assert not y.t().is_contiguous() and y.t().contiguous().is_contiguous()
+    assert y.t().grad_fn.name() == "TBackward0"
+    assert y.t().contiguous().grad_fn.name() == "CloneBackward0"
+    flat = y.reshape(4)
+    assert flat.flatten() is flat and y.flatten(1, 1) is y
+    names = []
+    for write in (lambda z: z.zero_(), lambda z: z.fill_(2.0), lambda z: z.copy_(x)):
+        z = x * 1
+        write(z)
+        names.append(z.grad_fn.name())
+    assert names == ["ZeroBackward0", "FillBackward2", "CopyBackwards"]
+
+
+def test_the_modified_in_place_message_names_the_tensor_type_as_torch(device):
+    x = tinyoptim.tensor([[1.0, 2.0]], dtype=tinyoptim.float64, requires_grad=True, device=device)
+    y = x * 1
+    s = y.sin()
+    y.zero_()
+    with pytest.raises(RuntimeError) as raised:
+        s.sum().backward()
+    assert "[tinyoptim.DoubleTensor [1, 2]], which is output 0 of Zero, is at version 1" in str(
+        raised.value
+    )
+    assert str(raised.value).endswith(
+        "with tinyoptim.autograd.set_detect_anomaly(True, check_nan=False)."
+    )

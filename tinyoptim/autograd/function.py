@@ -34,7 +34,8 @@ MODIFIED_INPLACE = (
     "one of the variables needed for gradient computation has been modified by an inplace "
     "operation: [{dtype} {shape}]{which} is at version {now}; expected "
     "version {then} instead. Hint: enable anomaly detection to find the operation that "
-    "failed to compute its gradient, with tinyoptim.autograd.detect_anomaly()."
+    "failed to compute its gradient, with tinyoptim.autograd.set_detect_anomaly(True, "
+    "check_nan=False)."
 )
 
 
@@ -148,7 +149,7 @@ class Function:
                 array = self.saved[position]
                 raise RuntimeError(
                     MODIFIED_INPLACE.format(
-                        dtype=as_dtype(array.dtype),
+                        dtype=f"tinyoptim.{as_dtype(array.dtype).scalar_name}Tensor",
                         shape=list(array.shape),
                         which=self._maker_of_saved(index),
                         now=counter.value,

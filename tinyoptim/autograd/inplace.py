@@ -111,24 +111,25 @@ def _rebase(t, fn, *others, **options):
     return t
 
 
-def fill(t, value):
-    """``t[...] = value`` for a number (or a 0-d tensor)."""
+def fill(t, value, label: str = "FillBackward2"):
+    """``t[...] = value`` for a number (or a 0-d tensor); ``label`` names the node as torch
+    does (``zero_`` is ZeroBackward0)."""
     from .tensor import Tensor
 
     _check_leaf(t)
     if isinstance(value, Tensor):
-        return copy(t, value)
+        return copy(t, value, label="FillBackward3")
     if is_grad_enabled() and (t.grad_fn is not None or views.base_requires_grad(t)):
         # t stays in the graph, as in torch:
         from .factories import full  # what it was gets a zero gradient
 
-        return copy(t, full((), value, dtype=t.dtype, device=t.device))
+        return copy(t, full((), value, dtype=t.dtype, device=t.device), label=label)
     t.data.fill(value)
     t._version_counter.value += 1
     return t
 
 
-def copy(t, src):
+def copy(t, src, label: str | None = None):
     """``t[...] = src`` (broadcast, cast to ``t``'s dtype, from any device)."""
     from .ops.elementwise import Overwrite
     from .tensor import Tensor
@@ -140,7 +141,7 @@ def copy(t, src):
         src = tensor(src, device=t.device)
     if src.device != t.device:
         src = src.to(t.device)
-    return apply(t, Overwrite, src)
+    return apply(t, Overwrite, src, label=label)
 
 
 def setitem(t, key, value):

@@ -361,6 +361,14 @@ class Tensor(TensorOps):
     def clone(self) -> Tensor:
         return ew.Clone.apply(self)
 
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order, without gaps."""
+        return self.backend.is_contiguous(self.data)
+
+    def contiguous(self) -> Tensor:
+        """This tensor when it is contiguous, else a contiguous copy (in the graph)."""
+        return self if self.is_contiguous() else ew.Clone.apply(self)
+
     # -- printing (an explicit host crossing) ---------------------------------------------
 
     def __repr__(self) -> str:

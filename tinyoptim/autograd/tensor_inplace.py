@@ -18,7 +18,7 @@ class InplaceOps:
     __slots__ = ()
 
     def zero_(self):
-        return inplace.fill(self, 0)
+        return inplace.fill(self, 0, label="ZeroBackward0")
 
     def fill_(self, value):
         return inplace.fill(self, value)

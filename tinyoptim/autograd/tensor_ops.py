@@ -297,7 +297,7 @@ class TensorOps(InplaceOps):
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        return self.transpose(0, 1 if self.ndim == 2 else 0)
+        return _labelled(self.transpose(0, 1 if self.ndim == 2 else 0), "TBackward0")
 
     def permute(self, *dims):
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims

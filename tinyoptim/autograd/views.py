@@ -140,7 +140,7 @@ class CopySlices(Function):
             grad_a = grad.copy()
             _replay(ctx, grad_a, ctx.steps)[0][...] = 0
         if ctx.needs_grad[1]:
-            grad_v = ctx.xp.ascontiguousarray(_replay(ctx, grad, ctx.steps)[0])
+            grad_v = _replay(ctx, grad, ctx.steps)[0].copy()
         return grad_a, grad_v
 
 
@@ -189,12 +189,17 @@ def stand_in(t):
 
 
 def take_node(t, node) -> None:
-    """Make ``node`` the node that made ``t`` (after an in-place op on it)."""
-    t.grad_fn = node
-    t._requires_grad = True
+    """Make ``node`` the node that made ``t`` (after an in-place op on it); a retained
+    ``.grad`` follows, and is no longer filled at the old node."""
     if t._retains_grad:
+        t.grad_fn._retained = None
         t._retains_grad = False
+        t.grad_fn = node
+        t._requires_grad = True
         t.retain_grad()
+    else:
+        t.grad_fn = node
+        t._requires_grad = True
 
 
 def rederive(base) -> None:

@@ -90,6 +90,9 @@ class CupyBackend:
 
         return kernels_cuda.PointerTable(pieces)
 
+    def is_contiguous(self, array) -> bool:
+        return bool(array.flags.c_contiguous)
+
     def flat_view(self, array):
         return array.reshape(-1) if array.flags.c_contiguous else None
 

@@ -52,6 +52,10 @@ class NumpyBackend:
         once, then every ``kernel.over(table, scalars)`` is one call."""
         return PointerTable(pieces)
 
+    def is_contiguous(self, array) -> bool:
+        """Whether ``array``'s elements lie in row-major order without gaps."""
+        return bool(array.flags.c_contiguous)
+
     def flat_view(self, array):
         """``array`` as a 1-d view of the same memory, or None when it is not contiguous."""
         return array.reshape(-1) if array.flags.c_contiguous else None

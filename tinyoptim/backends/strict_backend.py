@@ -237,6 +237,9 @@ class StrictBackend:
         """No compiled op kernels either: the ops run their NumPy code."""
         return None
 
+    def is_contiguous(self, array: StrictArray) -> bool:
+        return bool(array._a.flags.c_contiguous)
+
     def flat_view(self, array: StrictArray):
         a = array._a
         return StrictArray(a.reshape(-1)) if a.flags.c_contiguous else None

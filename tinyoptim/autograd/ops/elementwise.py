@@ -308,9 +308,13 @@ class Overwrite(Function):
     r"""z = b broadcast to a's shape and cast to its dtype (``a.copy_(b)``);  dz/da = 0,
     dz/db = 1."""
 
+    label = "CopyBackwards"  # copy_; fill_ and zero_ name their nodes as torch does
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, label=None):
         ctx.shape = shape_of(b)
+        if label is not None:
+            ctx.label = label
         return ctx.xp.broadcast_to(b, a.shape).astype(a.dtype)
 
     @staticmethod

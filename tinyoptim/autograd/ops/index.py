@@ -36,6 +36,10 @@ def _is_basic(key) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
+def _has_ellipsis(key) -> bool:
+    return any(part is Ellipsis for part in (key if isinstance(key, tuple) else (key,)))
+
+
 def _check_bounds(a, key, backend) -> None:
     """torch's IndexError for an index past the end of its axis or a mask of the wrong shape.
 
@@ -117,6 +121,8 @@ class GetItem(ViewFunction):
             a = a[ctx.keys[0]]
             ctx.shape_after_select = a.shape
             return a[ctx.keys[1]]
+        if _is_basic(key) and not _has_ellipsis(key):  # a view even when one element is
+            return a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]  # left
         return a[key]
 
     @staticmethod

@@ -49,6 +49,8 @@ def flatten(t, start_dim: int = 0, end_dim: int = -1):
         return t.reshape(1)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:  # nothing to merge: torch returns the tensor itself
+        return t
     shape = t.shape
     return t.reshape(shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
