@@ -332,3 +332,37 @@ def test_small_argument_checks_from_torch():
     assert x.var(False).item() == pytest.approx(14 / 9) and x.std(True).item() == pytest.approx(
         (7 / 3) ** 0.5
     )
+
+
+def test_label_smoothing_with_every_target_ignored_gives_zero_gradient(device):
+    x = tinyoptim.tensor([[0.3, -1.2, 0.5]], dtype=tinyoptim.float64, device=device)
+    x.requires_grad_()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss = F.cross_entropy(x, tinyoptim.tensor([-100], device=device), label_smoothing=0.5)
+        loss.backward()
+    assert math.isnan(loss.item())
+    assert x.grad.abs().sum().item() == 0.0  # torch masks the ignored rows (masked_fill)
+
+
+def test_a_one_element_vector_loads_into_a_0d_parameter(device):
+    class Scalar(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = nn.Parameter(tinyoptim.tensor(1.0, device=device))
+
+    model = Scalar()
+    result = model.load_state_dict({"s": tinyoptim.tensor([5.0], device=device)})
+    assert str(result) == "<All keys matched successfully>" and model.s.item() == 5.0
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
+def test_an_implicit_softmax_dim_warns_as_torch(fn, device):
+    name = fn.__name__
+    with pytest.warns(UserWarning, match=f"^Implicit dimension choice for {name} has been"):
+        y = fn(tinyoptim.ones(2, 3, device=device))
+    assert y.shape == (2, 3)
+
+
+def test_embedding_repr_shows_every_option_torch_shows():
+    text = repr(nn.Embedding(3, 2, padding_idx=1, norm_type=1.0))
+    assert text == "Embedding(3, 2, padding_idx=1, norm_type=1.0)"

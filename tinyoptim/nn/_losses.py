@@ -113,13 +113,16 @@ def cross_entropy(
     )
     if label_smoothing == 0:
         return nll
-    valid = (target != ignore_index).to(input.dtype)
-    smooth = -(logp if w is None else logp * w).sum(class_dim) * valid
+    kept = target != ignore_index
+    valid = kept.to(input.dtype)
+    # masked with where, not a product: an all-ignored mean divides by zero, and the
+    # ignored entries must still get a zero gradient (torch's masked_fill)
+    smooth = where(kept, -(logp if w is None else logp * w).sum(class_dim), 0.0)
     if reduction == "mean":
         if weight is None:
             smooth = smooth.sum() / valid.sum()
         else:
-            safe = where(target != ignore_index, target, 0)
+            safe = where(kept, target, 0)
             smooth = smooth.sum() / (weight[safe] * valid).sum()
     elif reduction == "sum":
         smooth = smooth.sum()

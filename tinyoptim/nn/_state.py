@@ -73,6 +73,8 @@ def load_local(module, state_dict, prefix, missing, unexpected, errors) -> None:
                 f"Tensor-like object from checkpoint but received {type(value)}"
             )
             continue
+        if target.ndim == 0 and value.ndim == 1:  # torch's rule for old 0-d checkpoints
+            value = value[0]
         if value.shape != target.shape:
             errors.append(
                 f"size mismatch for {key}: copying a param with shape {value.shape} from "

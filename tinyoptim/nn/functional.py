@@ -7,6 +7,8 @@ gradients come from the ops they are made of.
 
 from __future__ import annotations
 
+import warnings
+
 from ..autograd import factories
 from ..autograd import inplace as inplace_ops
 from ..autograd.grad_mode import no_grad
@@ -57,7 +59,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype)
     ):
         return linalg.Linear.apply(input, weight, bias)
-    out = input @ weight.T  # any other shapes: matmul's and broadcasting's rules
+    out = input @ weight.t()  # any other shapes: matmul's and broadcasting's rules
     return out if bias is None else out + bias
 
 
@@ -195,20 +197,28 @@ def logsigmoid(input: Tensor) -> Tensor:
     return loss_ops.LogSigmoid.apply(input)
 
 
-def _softmax_dim(ndim: int) -> int:
-    return 0 if ndim in (0, 1, 3) else 1  # torch's legacy implicit choice
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """torch's legacy implicit dim, with its deprecation warning."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        "include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     r"""e^{x_i} / \sum_j e^{x_j} along ``dim``."""
     x = input if dtype is None else input.to(dtype)
-    return x.softmax(_softmax_dim(x.ndim) if dim is None else dim)
+    return x.softmax(_softmax_dim("softmax", x.ndim, _stacklevel) if dim is None else dim)
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
     r"""x_i - \log \sum_j e^{x_j} along ``dim``."""
     x = input if dtype is None else input.to(dtype)
-    return x.log_softmax(_softmax_dim(x.ndim) if dim is None else dim)
+    dim = _softmax_dim("log_softmax", x.ndim, _stacklevel) if dim is None else dim
+    return x.log_softmax(dim)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
