@@ -65,3 +65,26 @@ def test_sum_and_mean_cast_first_with_dtype(device):
     x = tinyoptim.tensor([1, 2, 4], device=device)
     assert x.sum(dtype=tinyoptim.float64).dtype == tinyoptim.float64
     assert x.mean(dtype=tinyoptim.float32).item() == pytest.approx(7 / 3)
+
+
+def test_a_nan_gradient_goes_only_where_the_selection_sends_it(device):
+    """maximum, minimum, clamp and max select their gradient (torch's where), so a NaN
+    arriving from above stays out of the positions that get zero."""
+    nan = float("nan")
+
+    def leaf(values):
+        return tinyoptim.tensor(values, dtype=tinyoptim.float64, device=device).requires_grad_()
+
+    def upstream(values):
+        return tinyoptim.tensor(values, dtype=tinyoptim.float64, device=device)
+
+    a, b = leaf([1.0, -2.0, 3.0]), leaf([2.0, -3.0, 1.0])
+    tinyoptim.maximum(a, b).backward(upstream([nan, 1.0, 1.0]))
+    assert a.grad.tolist()[1:] == [1.0, 1.0] and a.grad.tolist()[0] == 0.0
+    assert math.isnan(b.grad.tolist()[0]) and b.grad.tolist()[1:] == [0.0, 0.0]
+    c = leaf([1.0, -2.0, 3.0])
+    c.clamp(-1, 2).backward(upstream([1.0, nan, nan]))
+    assert c.grad.tolist() == [1.0, 0.0, 0.0]
+    d = leaf([1.0, -2.0, 3.0])
+    d.max().backward(upstream(nan))
+    assert d.grad.tolist()[:2] == [0.0, 0.0] and math.isnan(d.grad.tolist()[2])

@@ -86,7 +86,8 @@ class Amax(Function):
         a, out = ctx.saved
         hit = a == _keep(out, ctx.axes, ctx.shape)
         count = hit.sum(axis=ctx.axes, keepdims=True)
-        return hit * (_keep(grad, ctx.axes, ctx.shape) / count)
+        share = _keep(grad, ctx.axes, ctx.shape) / count
+        return ctx.xp.where(hit, share, ctx.xp.zeros((), dtype=share.dtype))
 
 
 class Amin(Function):

@@ -36,10 +36,11 @@ class Clamp(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved
         low, high = ctx.bounds
-        if low is not None:
-            grad = grad * (a >= low)
+        zero = ctx.xp.zeros((), dtype=grad.dtype)  # selected, not multiplied: a NaN in the
+        if low is not None:  # gradient stays where it belongs, as torch's where
+            grad = ctx.xp.where(a >= low, grad, zero)
         if high is not None:
-            grad = grad * (a <= high)
+            grad = ctx.xp.where(a <= high, grad, zero)
         return grad
 
 
@@ -56,10 +57,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        share = (a > b) + 0.5 * (a == b)
-        grad_a = unbroadcast(grad * share, shape_of(a)) if ctx.needs_grad[0] else None
-        grad_b = unbroadcast(grad * (1 - share), shape_of(b)) if ctx.needs_grad[1] else None
-        return grad_a, grad_b
+        return _split(ctx, grad, a, b, a > b, b > a)
 
 
 class Minimum(Function):
@@ -75,10 +73,19 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        share = (a < b) + 0.5 * (a == b)
-        grad_a = unbroadcast(grad * share, shape_of(a)) if ctx.needs_grad[0] else None
-        grad_b = unbroadcast(grad * (1 - share), shape_of(b)) if ctx.needs_grad[1] else None
-        return grad_a, grad_b
+        return _split(ctx, grad, a, b, a < b, b < a)
+
+
+def _split(ctx, grad, a, b, a_wins, b_wins):
+    """The gradients of maximum (or minimum): all to a where it wins, all to b where b
+    wins, half each on ties; selected rather than multiplied, so that a NaN in ``grad``
+    goes only where it belongs, as with torch."""
+    xp = ctx.xp
+    zero = xp.zeros((), dtype=grad.dtype)
+    tie = xp.where(a == b, grad * 0.5, zero)
+    grad_a = unbroadcast(xp.where(a_wins, grad, tie), shape_of(a)) if ctx.needs_grad[0] else None
+    grad_b = unbroadcast(xp.where(b_wins, grad, tie), shape_of(b)) if ctx.needs_grad[1] else None
+    return grad_a, grad_b
 
 
 class Where(Function):
