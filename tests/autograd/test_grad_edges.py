@@ -88,3 +88,19 @@ def test_a_nan_gradient_goes_only_where_the_selection_sends_it(device):
     d = leaf([1.0, -2.0, 3.0])
     d.max().backward(upstream(nan))
     assert d.grad.tolist()[:2] == [0.0, 0.0] and math.isnan(d.grad.tolist()[2])
+
+
+def test_tensor_clamp_bounds_get_torchs_gradients(device):
+    def leaf(values):
+        return tinyoptim.tensor(values, device=device, requires_grad=True)
+
+    x, low, high = leaf([1.0, 2.0, 3.0, 0.0]), leaf([0.5, 0.5, 0.5, 2.0]), leaf([2.0] * 3 + [1.0])
+    y = x.clamp(low, high)
+    y.backward(tinyoptim.tensor([1.0, 10.0, 100.0, 1000.0], device=device))
+    assert y.tolist() == [1.0, 2.0, 2.0, 1.0] and y.grad_fn.name() == "ClampBackward0"
+    assert x.grad.tolist() == [1.0, 10.0, 0.0, 0.0]  # a bound equal to x leaves it to x
+    assert low.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert high.grad.tolist() == [0.0, 0.0, 100.0, 1000.0]  # low > high: the result is high
+    below = leaf([0.5])
+    x.clamp(min=below).sum().backward()
+    assert below.grad.tolist() == [1.0]  # broadcast, summed back

@@ -169,6 +169,14 @@ class Function:
         return f"<{self.name()} object>"
 
 
+def labelled(t, label: str):
+    """``t``, its node named as torch names the node of the method that made it (a method
+    built from other ops, such as ``lerp``, or an op torch names by its arguments)."""
+    if t.grad_fn is not None:
+        t.grad_fn.label = label
+    return t
+
+
 # Numbers nodes in the order they are made. A node is always made after the nodes of its
 # inputs, so walking nodes from the highest number down is a topological order.
 _sequence = itertools.count()

@@ -210,22 +210,6 @@ class Tensor(TensorOps):
             warnings.warn(T_ON_0D if self.ndim == 0 else T_NOT_2D, UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
-    def size(self, dim: int | None = None):
-        if dim is None:
-            return self.shape
-        from .ops._util import normalize_dim
-
-        return self.shape[normalize_dim(dim, self.ndim)]
-
-    def numel(self) -> int:
-        return int(self.data.size)
-
-    def dim(self) -> int:
-        return self.data.ndim
-
-    def element_size(self) -> int:
-        return self.data.itemsize
-
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
@@ -360,14 +344,6 @@ class Tensor(TensorOps):
 
     def clone(self) -> Tensor:
         return ew.Clone.apply(self)
-
-    def is_contiguous(self) -> bool:
-        """Whether the elements lie in memory in row-major order, without gaps."""
-        return self.backend.is_contiguous(self.data)
-
-    def contiguous(self) -> Tensor:
-        """This tensor when it is contiguous, else a contiguous copy (in the graph)."""
-        return self if self.is_contiguous() else ew.Clone.apply(self)
 
     # -- printing (an explicit host crossing) ---------------------------------------------
 

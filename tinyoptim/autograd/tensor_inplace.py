@@ -76,6 +76,36 @@ class InplaceOps:
     def relu_(self):
         return inplace.apply(self, activation.Relu)
 
+    def lerp_(self, end, weight):
+        return _named(self.add_(weight * (end - self)), "LerpBackward0")
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _named(self.add_(value * tensor1 * tensor2), "AddcmulBackward0")
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _named(self.add_(value * tensor1 / tensor2), "AddcdivBackward0")
+
+    def masked_fill_(self, mask, value):
+        filled = inplace.copy(self, self.masked_fill(mask, value))
+        label = (
+            "MaskedFillBackward1" if isinstance(value, function.Tensor) else "MaskedFillBackward0"
+        )
+        return _named(filled, label)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0):
+        """Fill with draws from U(a, b) (the global generator, on the host)."""
+        from .factories import rand
+
+        draws = rand(self.shape, dtype=self.dtype, device=self.device)
+        return inplace.copy(self, draws * (b - a) + a)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0):
+        """Fill with draws from N(mean, std^2) (the global generator, on the host)."""
+        from .factories import randn
+
+        draws = randn(self.shape, dtype=self.dtype, device=self.device)
+        return inplace.copy(self, draws * std + mean)
+
     def __iadd__(self, other):
         return self.add_(other)
 
@@ -90,6 +120,12 @@ class InplaceOps:
 
     def __ipow__(self, other):
         return self.pow_(other)
+
+
+def _named(t, label: str):
+    """``t``, its node named as torch names the node of the in-place method that made it
+    (for a view, the base's node stays CopySlices and the view's AsStridedBackward0)."""
+    return function.labelled(t, label) if t._view is None else t
 
 
 def _bound(value):

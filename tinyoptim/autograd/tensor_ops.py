@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import namedtuple
 
 from . import inplace, views
-from .function import DEVICE_MISMATCH
+from .function import DEVICE_MISMATCH, labelled
 from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
 from .ops._util import check_broadcast
 from .tensor_inplace import InplaceOps, _bound
+from .tensor_pointwise import PointwiseOps
+from .tensor_structure import StructureOps
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports this module for
 # Tensor's base class, so the import cannot go the other way at load time).
@@ -35,9 +37,10 @@ def _return_type(name: str):
 Max, Min = _return_type("max"), _return_type("min")
 
 
-class TensorOps(InplaceOps):
+class TensorOps(InplaceOps, PointwiseOps, StructureOps):
     """The op methods of ``Tensor``, which inherits them (no state of its own); the in-place
-    ones are in ``tensor_inplace.py``."""
+    ones are in ``tensor_inplace.py``, more elementwise ones in ``tensor_pointwise.py`` and
+    more structural ones in ``tensor_structure.py``."""
 
     __slots__ = ()
 
@@ -152,6 +155,8 @@ class TensorOps(InplaceOps):
         return activation.Relu.apply(self)
 
     def clamp(self, min=None, max=None):
+        if any(isinstance(b, Tensor) and b.requires_grad for b in (min, max)):
+            return selection.ClampTensors.apply(self, min, max)  # the bounds get gradients
         return selection.Clamp.apply(self, min=_bound(min), max=_bound(max))
 
     clip = clamp
@@ -227,20 +232,20 @@ class TensorOps(InplaceOps):
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return _labelled(reduce.Amax.apply(self), "MaxBackward1")
+            return labelled(reduce.Amax.apply(self), "MaxBackward1")
         indices = self.argmax(dim, keepdim)
         values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
-        return Max(_labelled(values, "MaxBackward0"), indices)
+        return Max(labelled(values, "MaxBackward0"), indices)
 
     def min(self, dim=None, keepdim: bool = False):
         """The smallest value, or with ``dim`` the (values, indices) along it."""
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return _labelled(reduce.Amin.apply(self), "MinBackward1")
+            return labelled(reduce.Amin.apply(self), "MinBackward1")
         indices = self.argmin(dim, keepdim)
         values = reduce.Pick.apply(self, indices.data, dim=dim, keepdim=keepdim)
-        return Min(_labelled(values, "MinBackward0"), indices)
+        return Min(labelled(values, "MinBackward0"), indices)
 
     def amax(self, dim=None, keepdim: bool = False):
         return reduce.Amax.apply(self, dim=dim, keepdim=keepdim)
@@ -297,7 +302,7 @@ class TensorOps(InplaceOps):
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
             )
-        return _labelled(self.transpose(0, 1 if self.ndim == 2 else 0), "TBackward0")
+        return labelled(self.transpose(0, 1 if self.ndim == 2 else 0), "TBackward0")
 
     def permute(self, *dims):
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -339,13 +344,6 @@ def _reshape(t: Tensor, shape_args) -> Tensor:
 def _same_device(a: Tensor, b: Tensor) -> None:
     if a._device != b._device:
         raise RuntimeError(DEVICE_MISMATCH.format(a._device, b._device))
-
-
-def _labelled(t, label: str):
-    """``t``, its node named as torch names the node of the method that made it."""
-    if t.grad_fn is not None:
-        t.grad_fn.label = label
-    return t
 
 
 def _operand(other, like: Tensor):

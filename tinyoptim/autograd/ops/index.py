@@ -211,3 +211,27 @@ def _select_first(key) -> tuple:
 def _selected(array, keys):
     """``array[keys[0]]`` (a view: that key is basic) when there are two keys, else array."""
     return array[keys[0]] if len(keys) == 2 else array
+
+
+class Gather(Function):
+    r"""z[i][j] = a[index[i][j]][j] along ``dim`` (for dim 0; likewise for the others);
+    dz/da: the gradient added back at the gathered positions (repeats summed)."""
+
+    @staticmethod
+    def forward(ctx, a, index, dim=0):
+        ctx.dim, ctx.shape = dim, a.shape
+        ctx.save_for_backward(index)
+        return ctx.xp.take_along_axis(a, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        (index,) = ctx.saved
+        full = xp.zeros(ctx.shape, dtype=grad.dtype)
+        key = [
+            xp.arange(n).reshape((1,) * axis + (n,) + (1,) * (index.ndim - axis - 1))
+            for axis, n in enumerate(index.shape)
+        ]
+        key[ctx.dim] = index
+        ctx.backend.scatter_add(full, tuple(key), grad)
+        return full

@@ -6,6 +6,8 @@ so each re-inserts those axes first when ``keepdim`` dropped them.
 
 from __future__ import annotations
 
+import math
+
 from ...backends import as_dtype
 from ..function import Function
 from ._util import floating, normalize_dim, normalize_dims
@@ -226,3 +228,48 @@ class LogSumExp(Function):
     def backward(ctx, grad):
         a, out = ctx.saved
         return _keep(grad, ctx.axes, ctx.shape) * ctx.xp.exp(a - out)
+
+
+class Norm(Function):
+    r"""z = (\sum_i |a_i|^p)^{1/p} over the axes (p = inf: \max_i |a_i|);
+    dz/da_i = sign(a_i) |a_i|^{p-1} / z^{p-1}, and 0 where z = 0, as torch's.
+    For p = 1 that is sign(a_i); for p = inf the gradient is shared evenly among the
+    largest |a_i|."""
+
+    label = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, p=2.0, dim=None, keepdim=False):
+        xp = ctx.xp
+        ctx.axes, ctx.shape, ctx.p = _axes(dim, a.ndim), a.shape, p
+        size = abs(a)
+        if p == math.inf:
+            out = size.max(axis=ctx.axes, keepdims=True)
+        elif p == 2:
+            out = xp.sqrt((size * size).sum(axis=ctx.axes, keepdims=True))
+        elif p == 1:
+            out = size.sum(axis=ctx.axes, keepdims=True)
+        else:
+            out = (size**p).sum(axis=ctx.axes, keepdims=True) ** (1 / p)
+        ctx.save_for_backward(a, out)
+        return out if keepdim else out.reshape(_reduced(a.shape, ctx.axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp, p = ctx.xp, ctx.p
+        a, out = ctx.saved
+        grad = _keep(grad, ctx.axes, ctx.shape)
+        sign, zero = xp.sign(a), xp.zeros((), dtype=a.dtype)
+        if p == 1:
+            return sign * grad
+        if p == math.inf:
+            hit = abs(a) == out
+            count = hit.sum(axis=ctx.axes, keepdims=True)
+            return xp.where(hit, sign * (grad / count), zero)
+        safe = xp.where(out == 0, 1, out)
+        scale = a / safe if p == 2 else sign * (abs(a) / safe) ** (p - 1)
+        return xp.where(out == 0, zero, scale * grad)
+
+
+def _reduced(shape, axes) -> tuple:
+    return tuple(n for i, n in enumerate(shape) if not (axes is None or i in axes))

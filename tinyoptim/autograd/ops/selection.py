@@ -44,6 +44,47 @@ class Clamp(Function):
         return grad
 
 
+class ClampTensors(Function):
+    r"""z = \min(\max(a, lo), hi) for tensor bounds that need a gradient (either may be
+    None);  dz/da = 1 where lo <= a <= hi, dz/dlo = 1 where a < lo (and lo <= hi),
+    dz/dhi = 1 where a > hi or lo > hi (then z = hi), each where-selected, as torch's."""
+
+    label = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        xp = ctx.xp
+        out = a
+        if low is not None:
+            out = xp.maximum(*promote_operands(out, low))
+        if high is not None:
+            out = xp.minimum(*promote_operands(out, high))
+        ctx.save_for_backward(a, low, high)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, low, high = ctx.saved
+        zero = xp.zeros((), dtype=grad.dtype)
+        inside = xp.ones(grad.shape, dtype=bool)
+        below = above = None
+        if low is not None:
+            inside &= a >= low
+            below = a < low
+        if high is not None:
+            inside &= a <= high
+            above = a > high
+        if low is not None and high is not None:
+            below = below & (low <= high)
+            above = above | (low > high)
+        grads = [unbroadcast(xp.where(inside, grad, zero), a.shape) if ctx.needs_grad[0] else None]
+        for i, (bound, hit) in enumerate(((low, below), (high, above)), start=1):
+            needed = bound is not None and ctx.needs_grad[i]
+            grads.append(unbroadcast(xp.where(hit, grad, zero), bound.shape) if needed else None)
+        return tuple(grads)
+
+
 class Maximum(Function):
     r"""z = \max(a, b);  the gradient goes to the larger input, split evenly on ties."""
 

@@ -225,3 +225,29 @@ class Stack(Function):
             grad.take(i, axis=ctx.dim) if needed else None
             for i, needed in enumerate(ctx.needs_grad)
         )
+
+
+class Repeat(Function):
+    r"""z = a tiled ``repeats`` times along each axis (leading 1s added to a);
+    dz/da: the gradient summed over the tiles."""
+
+    @staticmethod
+    def forward(ctx, a, repeats=()):
+        if len(repeats) < a.ndim:
+            raise RuntimeError(
+                "Number of dimensions of repeat dims can not be smaller than number of "
+                "dimensions of tensor"
+            )
+        ctx.shape = a.shape
+        return ctx.xp.tile(a, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = grad.ndim - len(ctx.shape)
+        sizes = (1,) * lead + tuple(ctx.shape)
+        # (tiles, size) pairs per axis, summed over the tiles
+        split = []
+        for total, size in zip(grad.shape, sizes):
+            split += [total // size, size]
+        summed = grad.reshape(split).sum(axis=tuple(range(0, 2 * grad.ndim, 2)))
+        return summed.reshape(ctx.shape)

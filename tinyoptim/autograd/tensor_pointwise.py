@@ -1,0 +1,164 @@
+"""More elementwise methods of ``Tensor``, as torch's: rounding, logs and powers,
+trigonometry, blends (``lerp``, ``addcmul``, ``addcdiv``), ``masked_fill`` and the
+boolean tests (``isnan``, ``any``, ...).
+
+Each differentiable method applies one op of ``ops/pointwise.py`` or composes ops the
+graph already knows, so its gradient is theirs. The boolean ones return tensors without
+grad, as comparisons do.
+"""
+
+from __future__ import annotations
+
+from . import function
+from .function import labelled
+from .ops import pointwise as pw
+from .ops import selection
+
+
+class PointwiseOps:
+    """Elementwise op methods of ``Tensor``, which inherits them (no state of its own)."""
+
+    __slots__ = ()
+
+    def sign(self):
+        return pw.Sign.apply(self)
+
+    def floor(self):
+        return pw.Floor.apply(self)
+
+    def ceil(self):
+        return pw.Ceil.apply(self)
+
+    def round(self):
+        return pw.Round.apply(self)
+
+    def trunc(self):
+        return pw.Trunc.apply(self)
+
+    def frac(self):
+        return labelled(self - self.trunc(), "FracBackward0")
+
+    def log1p(self):
+        return pw.Log1p.apply(self)
+
+    def expm1(self):
+        return pw.Expm1.apply(self)
+
+    def exp2(self):
+        return pw.Exp2.apply(self)
+
+    def log2(self):
+        return pw.Log2.apply(self)
+
+    def log10(self):
+        return pw.Log10.apply(self)
+
+    def rsqrt(self):
+        return pw.Rsqrt.apply(self)
+
+    def reciprocal(self):
+        return pw.Reciprocal.apply(self)
+
+    def square(self):
+        return self**2
+
+    def tan(self):
+        return pw.Tan.apply(self)
+
+    def sinh(self):
+        return pw.Sinh.apply(self)
+
+    def cosh(self):
+        return pw.Cosh.apply(self)
+
+    def asin(self):
+        return pw.Asin.apply(self)
+
+    def acos(self):
+        return pw.Acos.apply(self)
+
+    def atan(self):
+        return pw.Atan.apply(self)
+
+    def erf(self):
+        return pw.Erf.apply(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def clamp_min(self, min):
+        return labelled(self.clamp(min=min), "ClampMinBackward0")
+
+    def clamp_max(self, max):
+        return labelled(self.clamp(max=max), "ClampMaxBackward0")
+
+    def true_divide(self, other):
+        return self / other
+
+    def lerp(self, end, weight):
+        """self + weight (end - self)."""
+        return labelled(self + weight * (end - self), "LerpBackward0")
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value tensor1 tensor2."""
+        return labelled(self + value * tensor1 * tensor2, "AddcmulBackward0")
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value tensor1 / tensor2."""
+        return labelled(self + value * tensor1 / tensor2, "AddcdivBackward0")
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, else this tensor's element."""
+        _check_mask(mask, "masked_fill")
+        label = (
+            "MaskedFillBackward1" if isinstance(value, function.Tensor) else "MaskedFillBackward0"
+        )
+        value = value if isinstance(value, function.Tensor) else float(value)
+        out = selection.Where.apply(mask, value, self)
+        return labelled(out if out.dtype == self.dtype else out.to(self.dtype), label)
+
+    # -- boolean tests: no grad ---------------------------------------------------------
+
+    def isnan(self):
+        return self._test("isnan")
+
+    def isinf(self):
+        return self._test("isinf")
+
+    def isfinite(self):
+        return self._test("isfinite")
+
+    def logical_not(self):
+        return self._test("logical_not")
+
+    def logical_and(self, other):
+        return self._test("logical_and", other)
+
+    def logical_or(self, other):
+        return self._test("logical_or", other)
+
+    def logical_xor(self, other):
+        return self._test("logical_xor", other)
+
+    def any(self, dim=None, keepdim: bool = False):
+        return self._reduce_test("any", dim, keepdim)
+
+    def all(self, dim=None, keepdim: bool = False):
+        return self._reduce_test("all", dim, keepdim)
+
+    def _test(self, name: str, *others):
+        xp = self.backend.xp
+        arrays = [o.data if isinstance(o, function.Tensor) else o for o in others]
+        return function.Tensor._make(getattr(xp, name)(self.data, *arrays), self._device)
+
+    def _reduce_test(self, name: str, dim, keepdim: bool):
+        from .ops.reduce import _axes
+
+        axes = _axes(dim, self.ndim)
+        out = getattr(self.backend.xp, name)(self.data, axis=axes, keepdims=keepdim)
+        return function.Tensor._make(self.backend.ensure_array(out), self._device)
+
+
+def _check_mask(mask, name: str) -> None:
+    if not isinstance(mask, function.Tensor) or mask.dtype.name != "bool":
+        got = mask.dtype.scalar_name if isinstance(mask, function.Tensor) else type(mask)
+        raise RuntimeError(f"{name}_ only supports boolean masks, but got mask with dtype {got}")

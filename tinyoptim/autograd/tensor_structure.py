@@ -1,0 +1,219 @@
+"""Methods of ``Tensor`` that rearrange or pick elements, or make tensors like this one:
+``view_as``, ``chunk``, ``split``, ``unbind``, ``narrow``, ``gather``, ``index_select``,
+``repeat``, ``mm``/``bmm``/``dot``, ``norm``, ``new_zeros`` and friends.
+
+Pieces of a tensor (``chunk``, ``split``, ``unbind``, ``narrow``) are slices, so they are
+views, as torch's are.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .function import labelled
+from .ops import index, reduce, shape
+
+
+class StructureOps:
+    """Structural op methods of ``Tensor``, which inherits them (no state of its own)."""
+
+    __slots__ = ()
+
+    # -- size and layout ------------------------------------------------------------------
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return self.shape
+        return self.shape[_dim(dim, self.ndim)]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order, without gaps."""
+        return self.backend.is_contiguous(self.data)
+
+    def contiguous(self):
+        """This tensor when it is contiguous, else a contiguous copy (in the graph)."""
+        return self if self.is_contiguous() else self.clone()
+
+    # -- shaped like another tensor -----------------------------------------------------
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False):
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from . import factories
+
+        return factories.full(
+            size,
+            fill_value,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False):
+        from . import factories
+
+        return factories.tensor(
+            data,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
+
+    def _new(self, make: str, size, dtype, device, requires_grad):
+        from . import factories
+
+        size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        return getattr(factories, make)(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device or self.device,
+            requires_grad=requires_grad,
+        )
+
+    # -- pieces (views) -----------------------------------------------------------------
+
+    def narrow(self, dim: int, start: int, length: int):
+        dim = _dim(dim, self.ndim)
+        start = start + self.shape[dim] if start < 0 else start
+        if not 0 <= start <= self.shape[dim] or length < 0 or start + length > self.shape[dim]:
+            raise RuntimeError(
+                f"start ({start}) + length ({length}) exceeds dimension size ({self.shape[dim]})."
+            )
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def split(self, split_size_or_sections, dim: int = 0):
+        dim = _dim(dim, self.ndim)
+        size = self.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            if step <= 0 and not (step == 0 and size == 0):
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {size}")  # fmt: skip
+            sizes = [min(step, size - start) for start in range(0, size, step)] if step else [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
+                    f"tensor's size at dimension {dim}), but got split_sizes={sizes}"
+                )
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        pieces = tuple(self.narrow(dim, start, n) for start, n in zip(starts, sizes))
+        label = (
+            "SplitBackward0"
+            if isinstance(split_size_or_sections, int)
+            else ("SplitWithSizesBackward0")
+        )
+        return tuple(labelled(piece, label) for piece in pieces)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self.shape[_dim(dim, self.ndim)]
+        return self.split(max(math.ceil(size / chunks), 1) if size else 0, dim)
+
+    def unbind(self, dim: int = 0):
+        dim = _dim(dim, self.ndim)
+        return tuple(
+            labelled(self[(slice(None),) * dim + (i,)], "UnbindBackward0")
+            for i in range(self.shape[dim])
+        )
+
+    # -- picking and tiling ---------------------------------------------------------------
+
+    def gather(self, dim: int, index_tensor):
+        if index_tensor.dtype.name != "int64":
+            raise RuntimeError("gather(): Expected dtype int64 for index")
+        if index_tensor.ndim != self.ndim:
+            raise RuntimeError(
+                "Index tensor must have the same number of dimensions as input tensor"
+            )
+        return index.Gather.apply(self, index_tensor.data, dim=_dim(dim, self.ndim))
+
+    def index_select(self, dim: int, index_tensor):
+        if index_tensor.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        picked = self[(slice(None),) * _dim(dim, self.ndim) + (index_tensor.reshape(-1),)]
+        return labelled(picked, "IndexSelectBackward0")
+
+    def repeat(self, *sizes):
+        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        return shape.Repeat.apply(self, repeats=tuple(sizes))
+
+    # -- products and norms ---------------------------------------------------------------
+
+    def mm(self, mat2):
+        if self.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if mat2.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        if self.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if mat2.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        return labelled(self @ mat2, "BmmBackward0")
+
+    def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors"
+            )
+        return self @ other
+
+    @property
+    def mT(self):
+        if self.ndim < 2:
+            raise RuntimeError(
+                "tensor.mT is only supported on matrices or batches of matrices. Got "
+                f"{self.ndim}-D tensor."
+            )
+        return self.transpose(-2, -1)
+
+    def swapaxes(self, axis0: int, axis1: int):
+        return self.transpose(axis0, axis1)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        """The vector p-norm over ``dim`` (all elements by default); ``'fro'`` is p = 2."""
+        order = 2.0 if p in ("fro", None) else float(p)
+        x = self if dtype is None else self.to(dtype)
+        return reduce.Norm.apply(x, p=order, dim=dim, keepdim=keepdim)
+
+
+def _dim(dim: int, ndim: int) -> int:
+    from .ops._util import normalize_dim
+
+    return normalize_dim(dim, ndim)
