@@ -87,6 +87,8 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
         # Every consumer of this node's output was made after it, so has already run.
         node = pop(ready)[1]
         grad = pending.pop(node)[0]
+        if node._tensor_hooks:
+            grad = run_hooks(node._tensor_hooks, grad, node._hook_device)
         if captured_nodes and id(node) in captured_nodes:
             captured[id(captured_nodes[id(node)])] = grad
         if node._retained is not None:
@@ -116,6 +118,10 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
         if not retain_graph and node.saved:
             node.saved = None  # free what forward saved as soon as backward has used it
 
+    for entry in leaf_grads.values():
+        leaf = entry[0]
+        if leaf.__dict__.get("_hooks"):
+            entry[1:] = run_hooks(leaf._hooks, entry[1], leaf.device), True
     if capture is not None:
         for leaf, grad, _ in leaf_grads.values():
             captured[id(leaf)] = grad
@@ -123,6 +129,18 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
     for leaf, grad, owned in leaf_grads.values():
         _accumulate(leaf, grad, owned)
     return None
+
+
+def run_hooks(hooks, grad, device):
+    """Pass ``grad`` through tensor hooks (``Tensor.register_hook``), in order: each gets
+    the gradient as a tensor and may return a replacement."""
+    from .tensor import Tensor
+
+    for hook in list(hooks.values()):
+        result = hook(Tensor._make(grad, device))
+        if result is not None:
+            grad = result.data
+    return grad
 
 
 def _send(tensor, node, grad, owned: bool, pending, leaf_grads, ready) -> None:

@@ -54,6 +54,8 @@ class Function:
     # position in ``saved``
     _versions: list = ()
     _retained = None  # a weak reference to the output, set by Tensor.retain_grad()
+    _tensor_hooks = None  # the output's hooks (Tensor.register_hook), run on its gradient
+    _hook_device = None
 
     # set on each node (the ctx) by apply()
     inputs: list  # the input tensors, None for the other arguments

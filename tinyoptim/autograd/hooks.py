@@ -31,3 +31,25 @@ def register(registry: OrderedDict, hook, prepend: bool = False) -> RemovableHan
     if prepend:
         registry.move_to_end(handle.id, last=False)
     return handle
+
+
+CANNOT_HOOK = "cannot register a hook on a tensor that doesn't require gradient"
+
+
+def register_tensor_hook(tensor, hook) -> RemovableHandle:
+    """``tensor.register_hook(hook)``: on a leaf, the hook sees its gradient before it is
+    added into ``.grad``; on another tensor, the gradient of the node that made it, before
+    that node's backward (and before a retained ``.grad`` is filled)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(CANNOT_HOOK)
+    node = tensor.grad_fn
+    if node is None:
+        registry = tensor.__dict__.get("_hooks")
+        if registry is None:
+            registry = tensor._hooks = OrderedDict()
+    else:
+        registry = node._tensor_hooks
+        if registry is None:
+            registry = node._tensor_hooks = OrderedDict()
+            node._hook_device = tensor.device
+    return register(registry, hook)

@@ -13,7 +13,7 @@ import warnings
 import weakref
 
 from ..backends import as_dtype, get_backend, get_default_dtype, resolve
-from . import engine, function, grad_mode, tensor_ops
+from . import engine, function, grad_mode, hooks, tensor_ops
 from .ops import elementwise as ew
 from .tensor_ops import TensorOps
 from .tensor_ops import _operand as _operand  # for autograd.functional
@@ -248,6 +248,12 @@ class Tensor(TensorOps):
             self.grad_fn._retained = weakref.ref(self)
             self._retains_grad = True
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient whenever one is computed; a
+        tensor it returns replaces the gradient. Returns a handle whose ``remove()``
+        unregisters it."""
+        return hooks.register_tensor_hook(self, hook)
+
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad
@@ -323,24 +329,6 @@ class Tensor(TensorOps):
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
-
-    def float(self) -> Tensor:
-        return self.to(as_dtype("float32"))
-
-    def double(self) -> Tensor:
-        return self.to(as_dtype("float64"))
-
-    def half(self) -> Tensor:
-        return self.to(as_dtype("float16"))
-
-    def long(self) -> Tensor:
-        return self.to(as_dtype("int64"))
-
-    def int(self) -> Tensor:
-        return self.to(as_dtype("int32"))
-
-    def bool(self) -> Tensor:
-        return self.to(as_dtype("bool"))
 
     def clone(self) -> Tensor:
         return ew.Clone.apply(self)

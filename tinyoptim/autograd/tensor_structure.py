@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from ..backends import as_dtype
 from .function import labelled
 from .ops import index, reduce, shape
 
@@ -45,6 +46,26 @@ class StructureOps:
     def contiguous(self):
         """This tensor when it is contiguous, else a contiguous copy (in the graph)."""
         return self if self.is_contiguous() else self.clone()
+
+    # -- dtype conversions -----------------------------------------------------------------
+
+    def float(self):
+        return self.to(as_dtype("float32"))
+
+    def double(self):
+        return self.to(as_dtype("float64"))
+
+    def half(self):
+        return self.to(as_dtype("float16"))
+
+    def long(self):
+        return self.to(as_dtype("int64"))
+
+    def int(self):
+        return self.to(as_dtype("int32"))
+
+    def bool(self):
+        return self.to(as_dtype("bool"))
 
     # -- shaped like another tensor -----------------------------------------------------
 
