@@ -104,3 +104,21 @@ def test_tensor_clamp_bounds_get_torchs_gradients(device):
     below = leaf([0.5])
     x.clamp(min=below).sum().backward()
     assert below.grad.tolist() == [1.0]  # broadcast, summed back
+
+
+def test_inf_and_nan_compute_silently_as_in_torch(device):
+    """log(0), x/0, overflow and means over nothing give inf or NaN without NumPy's
+    RuntimeWarnings, forwards and backwards: torch warns of none of them."""
+    import warnings
+
+    from tinyoptim.nn import functional as F
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = tinyoptim.tensor([0.0, 1.0, -1.0], requires_grad=True, device=device)
+        y = x.log() + x / 0 + x.sqrt() + (x * 1000).exp() + x.reciprocal() + x.log1p()
+        y.sum().backward()
+        empty = tinyoptim.zeros(0, device=device)
+        values = [F.mse_loss(empty, empty), empty.mean(), tinyoptim.ones(1, device=device).var()]
+        values.append(F.cross_entropy(tinyoptim.zeros(0, 3, device=device), empty.long()))
+    assert all(math.isnan(v.item()) for v in values)

@@ -23,6 +23,7 @@ import contextlib
 import heapq
 import threading
 
+from ..backends import quiet_math
 from . import anomaly
 from .sparse import SparseGrad
 
@@ -68,8 +69,14 @@ def run_backward(tensors, grad_tensors, retain_graph: bool, capture=None):
 
     Without ``capture`` the leaves' ``.grad`` accumulate. With ``capture`` (a list of
     tensors, for ``autograd.grad``) their gradients are returned instead, and no
-    ``.grad`` changes.
+    ``.grad`` changes. Gradients compute through inf and NaN without NumPy's warnings,
+    as torch's do.
     """
+    with quiet_math():
+        return _run_backward(tensors, grad_tensors, retain_graph, capture)
+
+
+def _run_backward(tensors, grad_tensors, retain_graph: bool, capture):
     pending: dict = {}  # node -> [gradient of its output so far, owned]
     leaf_grads: dict = {}  # id(leaf) -> [leaf, gradient so far, owned]
     ready: list = []  # heap of (-node.sequence, node): the latest-made node comes out first

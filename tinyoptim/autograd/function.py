@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from ..backends import as_dtype
+from ..backends import as_dtype, quiet_math
 from . import anomaly, grad_mode
 
 # The Tensor class, set by tensor.py once it is defined (tensor.py imports the ops, which
@@ -43,6 +43,9 @@ class Function:
     """Base class of every op. Subclasses define static ``forward`` and ``backward``."""
 
     out_device = None  # an op whose output lives on another device sets this in forward
+    # True for ops whose forward may meet a zero divisor, a log of 0 or an overflow: it runs
+    # without NumPy's RuntimeWarnings, as torch computes through inf and NaN silently
+    quiet = False
     # True when backward always returns new arrays that nothing else holds: the engine may
     # then keep such an array as a leaf's ``.grad`` instead of copying it.
     fresh_grads = False
@@ -99,7 +102,11 @@ class Function:
         ctx.backend = backend = device._backend or device.backend
         ctx.xp = backend.xp
         ctx.needs_grad = needs_grad = tuple(needs_grad)
-        out = cls.forward(ctx, *raw, **options)
+        if cls.quiet:
+            with quiet_math():
+                out = cls.forward(ctx, *raw, **options)
+        else:
+            out = cls.forward(ctx, *raw, **options)
         if ctx.out_device is not None:  # set by ops that move data (ToCopy)
             device = ctx.out_device
             backend = device.backend

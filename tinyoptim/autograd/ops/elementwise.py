@@ -90,6 +90,8 @@ class Mul(Function):
 class Div(Function):
     r"""z = a / b;  dz/da = 1/b,  dz/db = -a/b^2."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a, b):
         if not hasattr(a, "dtype"):
@@ -110,6 +112,8 @@ class Div(Function):
 class Pow(Function):
     r"""z = a^b;  dz/da = b a^{b-1} (0 where b = 0),  dz/db = a^b \log a (at a = 0: 0 for
     b >= 0 and -inf for b < 0, as torch has them)."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -155,6 +159,8 @@ class Pow(Function):
 class FloorDivide(Function):
     r"""z = \lfloor a / b \rfloor (rounding down, as Python's ``//``); not differentiable."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a, b):
         a, b, _ = broadcast_operands(a, b)
@@ -168,6 +174,8 @@ class FloorDivide(Function):
 class Remainder(Function):
     r"""z = a - b \lfloor a / b \rfloor (the sign of b, as Python's ``%``);
     dz/da = 1,  dz/db = -\lfloor a / b \rfloor."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -204,6 +212,8 @@ class Neg(Function):
 class Exp(Function):
     r"""z = e^a;  dz/da = z."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         a = floating(a)
@@ -220,6 +230,8 @@ class Exp(Function):
 class Log(Function):
     r"""z = \ln a;  dz/da = 1/a."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         a = floating(a)
@@ -234,6 +246,8 @@ class Log(Function):
 
 class Sqrt(Function):
     r"""z = \sqrt{a};  dz/da = 1 / (2 z)."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a):

@@ -19,6 +19,8 @@ REDUCTIONS = ("none", "mean", "sum")
 class NllLoss(Function):
     r"""Negative log-likelihood of integer targets;  d\ell_k/dx_{k,c} = -w_{t_k} [c = t_k]."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, logp, target, weight=None, ignore_index=-100, reduction="mean"):
         xp = ctx.xp
@@ -94,6 +96,8 @@ def _torch_name(dtype) -> str:
 
 class LogSigmoid(Function):
     r"""z = \log \sigma(a) = -(\max(-a, 0) + \log(1 + e^{-|a|}));  dz/da = \sigma(-a)."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a):

@@ -66,6 +66,8 @@ class Trunc(_Rounding):
 class Log1p(Function):
     r"""z = \ln(1 + a);  dz/da = 1 / (1 + a)."""
 
+    quiet = True
+
     label = "Log1PBackward0"
 
     @staticmethod
@@ -83,6 +85,8 @@ class Log1p(Function):
 class Expm1(Function):
     r"""z = e^a - 1;  dz/da = z + 1."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         out = ctx.xp.expm1(floating(a))
@@ -98,6 +102,8 @@ class Expm1(Function):
 class Exp2(Function):
     r"""z = 2^a;  dz/da = z \ln 2."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         out = ctx.xp.exp2(floating(a))
@@ -112,6 +118,8 @@ class Exp2(Function):
 
 class _LogBase(Function):
     r"""z = \log_b a;  dz/da = 1 / (a \ln b)."""
+
+    quiet = True
 
     rule, base = "", 1.0
 
@@ -142,6 +150,8 @@ class Log10(_LogBase):
 class Rsqrt(Function):
     r"""z = 1 / \sqrt{a};  dz/da = -z^3 / 2."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         out = 1 / ctx.xp.sqrt(floating(a))
@@ -156,6 +166,8 @@ class Rsqrt(Function):
 
 class Reciprocal(Function):
     r"""z = 1 / a;  dz/da = -z^2."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a):
@@ -172,6 +184,8 @@ class Reciprocal(Function):
 class Tan(Function):
     r"""z = \tan a;  dz/da = 1 + z^2."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         out = ctx.xp.tan(floating(a))
@@ -186,6 +200,8 @@ class Tan(Function):
 
 class Sinh(Function):
     r"""z = \sinh a;  dz/da = \cosh a."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a):
@@ -202,6 +218,8 @@ class Sinh(Function):
 class Cosh(Function):
     r"""z = \cosh a;  dz/da = \sinh a."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         a = floating(a)
@@ -217,6 +235,8 @@ class Cosh(Function):
 class Asin(Function):
     r"""z = \arcsin a;  dz/da = 1 / \sqrt{1 - a^2}."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a):
         a = floating(a)
@@ -231,6 +251,8 @@ class Asin(Function):
 
 class Acos(Function):
     r"""z = \arccos a;  dz/da = -1 / \sqrt{1 - a^2}."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a):

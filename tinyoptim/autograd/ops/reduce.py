@@ -23,6 +23,14 @@ def _keep(grad, axes, shape):
     return grad.reshape(tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape)))
 
 
+def _mean(a, axes, keepdims: bool):
+    """NumPy's mean, and NaN over nothing without its "Mean of empty slice" warning (torch
+    warns of nothing)."""
+    if _count(a.shape, axes):
+        return a.mean(axis=axes, keepdims=keepdims)
+    return a.sum(axis=axes, keepdims=keepdims) / 0  # inside quiet_math: NaN, silently
+
+
 def _count(shape, axes) -> int:
     n = 1
     for i, size in enumerate(shape):
@@ -50,6 +58,8 @@ class Sum(Function):
 class Mean(Function):
     r"""z = \frac{1}{n} \sum_i a_i over the axes;  dz/da_i = 1/n."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         if dim is not None:
@@ -60,7 +70,7 @@ class Mean(Function):
                 f"point or complex dtype. Got: {as_dtype(a.dtype).scalar_name}"
             )
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        return a.mean(axis=ctx.axes, keepdims=keepdim)
+        return _mean(a, ctx.axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -162,12 +172,14 @@ def correction_of(unbiased, correction) -> float:
 class Var(Function):
     r"""z = \frac{1}{n - c} \sum_i (a_i - \bar a)^2;  dz/da_i = \frac{2}{n - c} (a_i - \bar a)."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
         if a.dtype.kind not in "fc":
             raise RuntimeError("std and var only support floating point and complex dtypes")
         ctx.axes, ctx.shape = _axes(dim, a.ndim), a.shape
-        centered = a - a.mean(axis=ctx.axes, keepdims=True)
+        centered = a - _mean(a, ctx.axes, True)
         ctx.save_for_backward(centered)
         ctx.denominator = max(_count(a.shape, ctx.axes) - correction, 0)
         return (centered * centered).sum(axis=ctx.axes, keepdims=keepdim) / ctx.denominator
@@ -182,6 +194,8 @@ class Var(Function):
 class Std(Function):
     r"""z = \sqrt{\operatorname{var}(a)};  dz/da_i = \frac{a_i - \bar a}{(n - c) z}, and 0
     where z = 0 (torch's choice: the derivative of \sqrt{} at 0 is infinite)."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
@@ -202,6 +216,8 @@ class Std(Function):
 
 class LogSumExp(Function):
     r"""z = \log \sum_i e^{a_i};  dz/da_i = e^{a_i - z} (the softmax)."""
+
+    quiet = True
 
     label = "LogsumexpBackward0"
 
@@ -235,6 +251,8 @@ class Norm(Function):
     dz/da_i = sign(a_i) |a_i|^{p-1} / z^{p-1}, and 0 where z = 0, as torch's.
     For p = 1 that is sign(a_i); for p = inf the gradient is shared evenly among the
     largest |a_i|."""
+
+    quiet = True
 
     label = "LinalgVectorNormBackward0"
 

@@ -9,6 +9,8 @@ from ._util import normalize_dim
 class Softmax(Function):
     r"""z_i = e^{a_i} / \sum_j e^{a_j};  dz/da \cdot g = z (g - \sum_j g_j z_j)."""
 
+    quiet = True
+
     @staticmethod
     def forward(ctx, a, dim=-1):
         _check_float(a, "softmax")
@@ -30,6 +32,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     r"""z_i = a_i - \log \sum_j e^{a_j};  dz/da \cdot g = g - e^{z} \sum_j g_j."""
+
+    quiet = True
 
     @staticmethod
     def forward(ctx, a, dim=-1):
