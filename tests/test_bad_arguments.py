@@ -374,6 +374,29 @@ ROWS = [
         True,
     ),
     (
+        "matmul_mat_vec",
+        lambda m: m.mod.ones(2, 3) @ m.mod.ones(1),
+        RuntimeError,
+        r"^size mismatch, got input \(2\), mat \(2x3\), vec \(1\)$",
+        True,
+    ),
+    (
+        "matmul_batch_k",
+        lambda m: m.mod.ones(3, 4) @ m.mod.ones(2, 5, 6),
+        RuntimeError,
+        r"^Expected size for first two dimensions of batch2 tensor to be: \[2, 4\] but got: "
+        r"\[2, 5\]\.$",
+        True,
+    ),
+    (
+        "matmul_batch_dims",
+        lambda m: m.mod.ones(2, 2, 3) @ m.mod.ones(3, 4, 5),
+        RuntimeError,
+        r"^The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton "
+        r"dimension 0$",
+        True,
+    ),
+    (
         "matmul_batched",
         lambda m: m.mod.ones(2, 2, 3) @ m.mod.ones(3, 2, 4),
         RuntimeError,

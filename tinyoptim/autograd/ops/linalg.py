@@ -3,8 +3,10 @@ and ``Linear`` (x W^T + b as one op, as ``nn.functional.linear``)."""
 
 from __future__ import annotations
 
+import math
+
 from ..function import Function
-from ._util import unbroadcast
+from ._util import check_broadcast, unbroadcast
 
 # torch's node for a @ b by the operands' dimensions (batched products end in a view)
 _MATMUL_LABELS = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}
@@ -105,6 +107,8 @@ def _check_operands(a, b) -> None:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
         )
+    if b.ndim > 2:  # torch's batched route checks the batch dims first
+        check_broadcast(a.shape[:-2], b.shape[:-2])
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
@@ -128,8 +132,19 @@ def _shape_error(a, b) -> RuntimeError:
             f"have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements "
             "respectively"
         )
+    if b.ndim == 1:  # a matrix (a's leading axes folded into rows) times a vector
+        rows = math.prod(a.shape[:-1])
+        return RuntimeError(
+            f"size mismatch, got input ({rows}), mat ({rows}x{a.shape[-1]}), vec ({b.shape[0]})"
+        )
+    if b.ndim > 2:  # a batched product over the broadcast batch axes
+        batch = math.prod(check_broadcast(a.shape[:-2], b.shape[:-2]))
+        return RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+            f"{a.shape[-1]}] but got: [{batch}, {b.shape[-2]}]."
+        )
     rows_a = a.reshape(-1, a.shape[-1]).shape if a.ndim > 1 else (1, a.shape[0])
-    cols_b = b.shape[-2:] if b.ndim > 1 else (b.shape[0], 1)
+    cols_b = b.shape[-2:]
     return RuntimeError(
         f"mat1 and mat2 shapes cannot be multiplied ({rows_a[0]}x{rows_a[1]} and "
         f"{cols_b[0]}x{cols_b[1]})"
