@@ -134,3 +134,71 @@ def test_random_fills_draw_from_the_seeded_generator(device):
     w = tinyoptim.zeros(3, requires_grad=True, device=device)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         w.uniform_()
+
+
+def test_values_at_the_edges_as_torch(device):
+    def t(values, **kw):
+        return tinyoptim.tensor(values, device=device, **kw)
+
+    big = t([1e30], dtype=tinyoptim.float64)
+    assert big.lerp(t([1.0], dtype=tinyoptim.float64), 1.0).tolist() == [1.0]  # from `end`
+    m = t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert m.gather(1, t([[0]])).tolist() == [[1.0]]  # the index's shape, not broadcast
+    assert m.gather(0, t([[1, 0]])).tolist() == [[4.0, 2.0]]
+    v = t([3.0, -4.0, 0.0])
+    assert v.norm(float("-inf")).item() == 0.0 and v.norm(0).item() == 2.0
+    x = t([0.0, 2.0], dtype=tinyoptim.float64, requires_grad=True)
+    x.norm(0.5).backward()
+    assert x.grad.tolist() == [0.0, 1.0]
+    assert t([math.nan, -2.0]).sign().tolist() == [0.0, -1.0]
+    assert [len(tinyoptim.zeros(0, device=device).chunk(3)), len(t([]).split(2))] == [3, 1]
+
+
+def test_in_place_clamp_gives_tensor_bounds_their_gradient(device):
+    x = tinyoptim.tensor([1.0, 5.0], requires_grad=True, device=device)
+    low = tinyoptim.tensor([3.0, 3.0], requires_grad=True, device=device)
+    (x * 1).clamp_(min=low).sum().backward()
+    assert low.grad.tolist() == [1.0, 0.0] and x.grad.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "call, kind, message",
+    [
+        (lambda m: m.gather(0, m.new_tensor([-1]).long()), RuntimeError,
+         "index -1 is out of bounds for dimension 0 with size 3"),
+        (lambda m: m.index_select(0, m.new_tensor([-1]).long()), IndexError,
+         "index out of range in self"),
+        (lambda m: m.index_select(0, m > 0), RuntimeError,
+         r"index_select\(\): Expected dtype int32 or int64 for index"),
+        (lambda m: m.reshape(1, 1, 3).bmm(m.new_ones(2, 3, 1)), RuntimeError,
+         r"Expected size for first two dimensions of batch2 tensor to be: \[1, 3\] but got: "
+         r"\[2, 3\]\."),
+        (lambda m: m.masked_fill(m > 0, m[:1]), RuntimeError,
+         "masked_fill_ only supports a 0-dimensional value tensor"),
+        (lambda m: m.lerp(m.double(), 0.5), RuntimeError,
+         "expected dtype float for `end` but got dtype double"),
+        (lambda m: m.narrow(0, 5, 0), IndexError,
+         r"start out of range \(expected to be in range of \[-3, 3\], but got 5\)"),
+        (lambda m: m.split(-1), RuntimeError, "split expects split_size be non-negative"),
+        (lambda m: m.reshape(1, 3).split([1, 1], -1), RuntimeError,
+         r"input tensor's size at dimension -1\), but got split_sizes=\[1, 1\]"),
+        (lambda m: m[0].chunk(2), RuntimeError, "chunk expects at least a 1-dimensional tensor"),
+        (lambda m: m[0].size(0), IndexError, "Dimension specified as 0 but tensor has no dim"),
+        (lambda m: m.addcdiv(m.long(), m.long()), RuntimeError,
+         "Integer division with addcdiv is no longer supported"),
+    ],
+)  # fmt: skip
+def test_bad_arguments_raise_torchs_errors(call, kind, message, device):
+    with pytest.raises(kind, match=message):
+        call(tinyoptim.tensor([1.0, 2.0, 3.0], device=device))
+
+
+def test_a_hook_may_not_change_the_gradients_size_or_type(device):
+    x = tinyoptim.tensor([1.0, 2.0, 3.0], dtype=tinyoptim.float64, requires_grad=True)
+    x.register_hook(lambda g: g[:2])
+    with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the size of value"):
+        (x * 2).sum().backward()
+    y = tinyoptim.tensor([1.0], dtype=tinyoptim.float64, requires_grad=True)
+    y.register_hook(lambda g: g.float())
+    with pytest.raises(RuntimeError, match=r"was tinyoptim.DoubleTensor got tinyoptim.Float"):
+        (y * 2).sum().backward()

@@ -145,8 +145,18 @@ def run_hooks(hooks, grad, device):
 
     for hook in list(hooks.values()):
         result = hook(Tensor._make(grad, device))
-        if result is not None:
-            grad = result.data
+        if result is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if result.shape != grad.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value")
+        if result.data.dtype != grad.dtype:
+            was, got = (Tensor._make(a, device).dtype.scalar_name for a in (grad, result.data))
+            raise RuntimeError(
+                f"hook '{name}' has changed the type of value (was tinyoptim.{was}Tensor got "
+                f"tinyoptim.{got}Tensor)"
+            )
+        grad = result.data
     return grad
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import function, inplace
 from .ops import activation, selection
 from .ops import elementwise as ew
+from .ops import pointwise as pw
 
 
 class InplaceOps:
@@ -42,6 +43,9 @@ class InplaceOps:
         return inplace.apply(self, ew.Pow, exponent)
 
     def clamp_(self, min=None, max=None):
+        if any(isinstance(b, function.Tensor) and b.requires_grad for b in (min, max)):
+            # the bounds get gradients; clamped from a copy, whose saved values stay put
+            return inplace.copy(self, self.clone().clamp(min, max))
         return inplace.apply(self, selection.Clamp, min=_bound(min), max=_bound(max))
 
     clip_ = clamp_
@@ -105,6 +109,51 @@ class InplaceOps:
 
         draws = randn(self.shape, dtype=self.dtype, device=self.device)
         return inplace.copy(self, draws * std + mean)
+
+    def sign_(self):
+        return inplace.apply(self, pw.Sign)
+
+    def floor_(self):
+        return inplace.apply(self, pw.Floor)
+
+    def ceil_(self):
+        return inplace.apply(self, pw.Ceil)
+
+    def round_(self):
+        return inplace.apply(self, pw.Round)
+
+    def trunc_(self):
+        return inplace.apply(self, pw.Trunc)
+
+    def log1p_(self):
+        return inplace.apply(self, pw.Log1p)
+
+    def expm1_(self):
+        return inplace.apply(self, pw.Expm1)
+
+    def rsqrt_(self):
+        return inplace.apply(self, pw.Rsqrt)
+
+    def reciprocal_(self):
+        return inplace.apply(self, pw.Reciprocal)
+
+    def square_(self):
+        return self.mul_(self)
+
+    def tan_(self):
+        return inplace.apply(self, pw.Tan)
+
+    def atan_(self):
+        return inplace.apply(self, pw.Atan)
+
+    def erf_(self):
+        return inplace.apply(self, pw.Erf)
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
 
     def __iadd__(self, other):
         return self.add_(other)

@@ -14,6 +14,15 @@ from .function import labelled
 from .ops import pointwise as pw
 from .ops import selection
 
+ADDCDIV_INTEGERS = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+    "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+    "be implemented as (input + value * tinyoptim.trunc(tensor1 / tensor2)).to(input.dtype) "
+    "for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The "
+    "future addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes."
+)
+
 
 class PointwiseOps:
     """Elementwise op methods of ``Tensor``, which inherits them (no state of its own)."""
@@ -60,7 +69,7 @@ class PointwiseOps:
         return pw.Reciprocal.apply(self)
 
     def square(self):
-        return self**2
+        return (self.long() if self.dtype.name == "bool" else self) ** 2
 
     def tan(self):
         return pw.Tan.apply(self)
@@ -86,17 +95,29 @@ class PointwiseOps:
     arcsin, arccos, arctan = asin, acos, atan
 
     def clamp_min(self, min):
-        return labelled(self.clamp(min=min), "ClampMinBackward0")
+        kind = "1" if isinstance(min, function.Tensor) else "0"
+        return labelled(self.clamp(min=min), "ClampMinBackward" + kind)
 
     def clamp_max(self, max):
-        return labelled(self.clamp(max=max), "ClampMaxBackward0")
+        kind = "1" if isinstance(max, function.Tensor) else "0"
+        return labelled(self.clamp(max=max), "ClampMaxBackward" + kind)
 
     def true_divide(self, other):
         return self / other
 
     def lerp(self, end, weight):
-        """self + weight (end - self)."""
-        return labelled(self + weight * (end - self), "LerpBackward0")
+        """self + weight (end - self), evaluated as torch does: from ``end`` backwards,
+        end - (1 - weight)(end - self), when weight >= 0.5, so that weight 1 gives ``end``."""
+        _check_same_dtype(self, end, "end")
+        if isinstance(weight, function.Tensor):
+            _check_same_dtype(self, weight, "weight")
+            near = self + weight * (end - self)
+            far = end - (end - self) * (1 - weight)
+            out = selection.Where.apply(weight.abs() < 0.5, near, far)
+            return labelled(out, "LerpBackward1")
+        if abs(weight) < 0.5:
+            return labelled(self + weight * (end - self), "LerpBackward0")
+        return labelled(end - (end - self) * (1 - weight), "LerpBackward0")
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         """self + value tensor1 tensor2."""
@@ -104,11 +125,18 @@ class PointwiseOps:
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         """self + value tensor1 / tensor2."""
+        if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
+            raise RuntimeError(ADDCDIV_INTEGERS)
         return labelled(self + value * tensor1 / tensor2, "AddcdivBackward0")
 
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True, else this tensor's element."""
         _check_mask(mask, "masked_fill")
+        if isinstance(value, function.Tensor) and value.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
         label = (
             "MaskedFillBackward1" if isinstance(value, function.Tensor) else "MaskedFillBackward0"
         )
@@ -158,7 +186,14 @@ class PointwiseOps:
         return function.Tensor._make(self.backend.ensure_array(out), self._device)
 
 
+def _check_same_dtype(t, other, name: str) -> None:
+    if isinstance(other, function.Tensor) and other.dtype != t.dtype:
+        raise RuntimeError(
+            f"expected dtype {t.dtype.c_name} for `{name}` but got dtype {other.dtype.c_name}"
+        )
+
+
 def _check_mask(mask, name: str) -> None:
     if not isinstance(mask, function.Tensor) or mask.dtype.name != "bool":
-        got = mask.dtype.scalar_name if isinstance(mask, function.Tensor) else type(mask)
+        got = mask.dtype.c_name if isinstance(mask, function.Tensor) else type(mask)
         raise RuntimeError(f"{name}_ only supports boolean masks, but got mask with dtype {got}")

@@ -25,7 +25,7 @@ class StructureOps:
     def size(self, dim: int | None = None):
         if dim is None:
             return self.shape
-        return self.shape[_dim(dim, self.ndim)]
+        return self.shape[_dim_of_sized(dim, self.ndim)]
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -125,29 +125,50 @@ class StructureOps:
     # -- pieces (views) -----------------------------------------------------------------
 
     def narrow(self, dim: int, start: int, length: int):
-        dim = _dim(dim, self.ndim)
-        start = start + self.shape[dim] if start < 0 else start
-        if not 0 <= start <= self.shape[dim] or length < 0 or start + length > self.shape[dim]:
-            raise RuntimeError(
-                f"start ({start}) + length ({length}) exceeds dimension size ({self.shape[dim]})."
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        axis = _dim(dim, self.ndim)
+        size = self.shape[axis]
+        if not -size <= start <= size:
+            raise IndexError(
+                f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                f"{start})"
             )
-        return self[(slice(None),) * dim + (slice(start, start + length),)]
+        start = start + size if start < 0 else start
+        if start + length > size:
+            raise RuntimeError(
+                f"start ({start}) + length ({length}) exceeds dimension size ({size})."
+            )
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
 
     def split(self, split_size_or_sections, dim: int = 0):
-        dim = _dim(dim, self.ndim)
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
+        given, dim = dim, _dim(dim, self.ndim)
         size = self.shape[dim]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
-            if step <= 0 and not (step == 0 and size == 0):
+            if step < 0:
+                raise RuntimeError(
+                    f"split expects split_size be non-negative, but got split_size={step}"
+                )
+            if step == 0 and size != 0:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                    f"dimension size of {size}")  # fmt: skip
-            sizes = [min(step, size - start) for start in range(0, size, step)] if step else [0]
+            sizes = [min(step, size - start) for start in range(0, size, step or 1)] or [0]
         else:
             sizes = list(split_size_or_sections)
+            if any(n < 0 for n in sizes):
+                raise RuntimeError(
+                    "split_with_sizes expects split_sizes have only non-negative entries, but "
+                    f"got split_sizes={sizes}"
+                )
             if sum(sizes) != size:
                 raise RuntimeError(
                     f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
-                    f"tensor's size at dimension {dim}), but got split_sizes={sizes}"
+                    f"tensor's size at dimension {given}), but got split_sizes={sizes}"
                 )
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         pieces = tuple(self.narrow(dim, start, n) for start, n in zip(starts, sizes))
@@ -159,13 +180,17 @@ class StructureOps:
         return tuple(labelled(piece, label) for piece in pieces)
 
     def chunk(self, chunks: int, dim: int = 0):
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         size = self.shape[_dim(dim, self.ndim)]
-        return self.split(max(math.ceil(size / chunks), 1) if size else 0, dim)
+        if size == 0:  # torch gives `chunks` empty pieces
+            return tuple(self.narrow(dim, 0, 0) for _ in range(chunks))
+        return self.split(math.ceil(size / chunks), dim)
 
     def unbind(self, dim: int = 0):
-        dim = _dim(dim, self.ndim)
+        dim = _dim_of_sized(dim, self.ndim)
         return tuple(
             labelled(self[(slice(None),) * dim + (i,)], "UnbindBackward0")
             for i in range(self.shape[dim])
@@ -174,8 +199,8 @@ class StructureOps:
     # -- picking and tiling ---------------------------------------------------------------
 
     def gather(self, dim: int, index_tensor):
-        if index_tensor.dtype.name != "int64":
-            raise RuntimeError("gather(): Expected dtype int64 for index")
+        if index_tensor.dtype.name not in ("int64", "int32"):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         if index_tensor.ndim != self.ndim:
             raise RuntimeError(
                 "Index tensor must have the same number of dimensions as input tensor"
@@ -183,8 +208,15 @@ class StructureOps:
         return index.Gather.apply(self, index_tensor.data, dim=_dim(dim, self.ndim))
 
     def index_select(self, dim: int, index_tensor):
+        if index_tensor.dtype.name not in ("int64", "int32"):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if index_tensor.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
+        size = self.shape[_dim(dim, self.ndim)]
+        if index_tensor.numel() and not (
+            0 <= index_tensor.min().item() and index_tensor.max().item() < size
+        ):
+            raise IndexError("index out of range in self")
         picked = self[(slice(None),) * _dim(dim, self.ndim) + (index_tensor.reshape(-1),)]
         return labelled(picked, "IndexSelectBackward0")
 
@@ -206,6 +238,11 @@ class StructureOps:
             raise RuntimeError("batch1 must be a 3D tensor")
         if mat2.ndim != 3:
             raise RuntimeError("batch2 must be a 3D tensor")
+        if mat2.shape[:2] != (self.shape[0], self.shape[2]):
+            raise RuntimeError(
+                "Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+            )
         return labelled(self @ mat2, "BmmBackward0")
 
     def dot(self, other):
@@ -231,7 +268,19 @@ class StructureOps:
         """The vector p-norm over ``dim`` (all elements by default); ``'fro'`` is p = 2."""
         order = 2.0 if p in ("fro", None) else float(p)
         x = self if dtype is None else self.to(dtype)
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(
+                "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                f"Got {x.dtype.scalar_name}"
+            )
         return reduce.Norm.apply(x, p=order, dim=dim, keepdim=keepdim)
+
+
+def _dim_of_sized(dim: int, ndim: int) -> int:
+    """``_dim`` for the ops that need a real axis: a 0-d tensor has none."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _dim(dim, ndim)
 
 
 def _dim(dim: int, ndim: int) -> int:

@@ -220,8 +220,27 @@ class Gather(Function):
     @staticmethod
     def forward(ctx, a, index, dim=0):
         ctx.dim, ctx.shape = dim, a.shape
+        for axis, (n, m) in enumerate(zip(index.shape, a.shape)):
+            if axis != dim and n > m:
+                raise RuntimeError(
+                    f"Size does not match at dimension {axis} expected index "
+                    f"{list(index.shape)} to be no larger than self {list(a.shape)} apart from "
+                    f"dimension {dim}"
+                )
+        if index.size:
+            bounds = ctx.backend.to_host(ctx.xp.stack([index.min(), index.max()]))
+            low, high = int(bounds[0]), int(bounds[1])
+            if low < 0 or high >= a.shape[dim]:
+                bad = low if low < 0 else high
+                raise RuntimeError(
+                    f"index {bad} is out of bounds for dimension {dim} with size {a.shape[dim]}"
+                )
         ctx.save_for_backward(index)
-        return ctx.xp.take_along_axis(a, index, axis=dim)
+        # the output has the index's shape: take from the matching corner of a
+        corner = tuple(
+            slice(None) if axis == dim else slice(0, n) for axis, n in enumerate(index.shape)
+        )
+        return ctx.xp.take_along_axis(a[corner], index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):

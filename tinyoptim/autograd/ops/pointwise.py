@@ -18,7 +18,12 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return ctx.xp.sign(a) if a.dtype.kind != "b" else a.copy()
+        if a.dtype.kind == "b":
+            return a.copy()
+        out = ctx.xp.sign(a)
+        if a.dtype.kind == "f":  # torch's sign of NaN is 0
+            out[out != out] = 0
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -247,7 +247,8 @@ class LogSumExp(Function):
 
 
 class Norm(Function):
-    r"""z = (\sum_i |a_i|^p)^{1/p} over the axes (p = inf: \max_i |a_i|);
+    r"""z = (\sum_i |a_i|^p)^{1/p} over the axes (p = ±inf: the max or min of |a_i|, p = 0:
+    the count of nonzero a_i);
     dz/da_i = sign(a_i) |a_i|^{p-1} / z^{p-1}, and 0 where z = 0, as torch's.
     For p = 1 that is sign(a_i); for p = inf the gradient is shared evenly among the
     largest |a_i|."""
@@ -263,6 +264,10 @@ class Norm(Function):
         size = abs(a)
         if p == math.inf:
             out = size.max(axis=ctx.axes, keepdims=True)
+        elif p == -math.inf:
+            out = size.min(axis=ctx.axes, keepdims=True)
+        elif p == 0:  # the count of nonzero elements
+            out = (size != 0).sum(axis=ctx.axes, keepdims=True).astype(a.dtype)
         elif p == 2:
             out = xp.sqrt((size * size).sum(axis=ctx.axes, keepdims=True))
         elif p == 1:
@@ -278,15 +283,17 @@ class Norm(Function):
         a, out = ctx.saved
         grad = _keep(grad, ctx.axes, ctx.shape)
         sign, zero = xp.sign(a), xp.zeros((), dtype=a.dtype)
+        if p == 0:
+            return xp.zeros_like(a)
         if p == 1:
             return sign * grad
-        if p == math.inf:
+        if p in (math.inf, -math.inf):
             hit = abs(a) == out
             count = hit.sum(axis=ctx.axes, keepdims=True)
             return xp.where(hit, sign * (grad / count), zero)
         safe = xp.where(out == 0, 1, out)
         scale = a / safe if p == 2 else sign * (abs(a) / safe) ** (p - 1)
-        return xp.where(out == 0, zero, scale * grad)
+        return xp.where((out == 0) | (a == 0), zero, scale * grad)
 
 
 def _reduced(shape, axes) -> tuple:
