@@ -8,7 +8,7 @@
 from . import functional, init, utils
 from .activation import GELU, Dropout, Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
-from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv import AvgPool2d, Conv2d, MaxPool2d, MaxUnpool2d
 from .embedding import Embedding
 from .linear import Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
@@ -33,6 +33,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
+    "MaxUnpool2d",
     "Module",
     "ModuleList",
     "NLLLoss",

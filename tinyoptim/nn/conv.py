@@ -1,4 +1,4 @@
-"""``Conv2d``, ``MaxPool2d`` and ``AvgPool2d`` (the math is in ``autograd/ops/conv.py``)."""
+"""``Conv2d`` and the pooling layers (the math is in ``autograd/ops/conv.py`` and ``pool.py``)."""
 
 from __future__ import annotations
 
@@ -125,6 +125,25 @@ class MaxPool2d(Module):
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class MaxUnpool2d(Module):
+    """Puts ``MaxPool2d(return_indices=True)``'s maxima back where they came from, zeros
+    elsewhere; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride if stride is not None else kernel_size, "stride")
+        self.padding = pair(padding, "padding")
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(Module):

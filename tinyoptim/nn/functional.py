@@ -2,7 +2,8 @@ r"""The function forms of the layers and losses, with torch's signatures (``nn.f
 
 Layers with a dedicated backward (conv, pooling, embedding, NLL) call their op in
 ``autograd/ops``; the rest are compositions of tensor ops, exact and cheap, whose
-gradients come from the ops they are made of.
+gradients come from the ops they are made of. The losses live in ``_losses.py`` and the
+pooling functions in ``_pooling.py``, re-exported here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from ..autograd.ops import conv as conv_ops
 from ..autograd.ops import elementwise as ew
 from ..autograd.ops import embedding as embedding_ops
 from ..autograd.ops import loss as loss_ops
-from ..autograd.ops import pool as pool_ops
 from ..autograd.tensor import Tensor
 from ._losses import (
     binary_cross_entropy_with_logits,
@@ -25,6 +25,7 @@ from ._losses import (
     mse_loss,
     nll_loss,
 )
+from ._pooling import avg_pool2d, max_pool2d, max_pool2d_with_indices, max_unpool2d
 
 __all__ = [
     "avg_pool2d",
@@ -41,6 +42,8 @@ __all__ = [
     "log_softmax",
     "logsigmoid",
     "max_pool2d",
+    "max_pool2d_with_indices",
+    "max_unpool2d",
     "mse_loss",
     "nll_loss",
     "relu",
@@ -116,59 +119,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         out = conv_ops.Conv2d.apply(input, weight, **geometry)
     else:
         out = conv_ops.Conv2d.apply(input, weight, bias, **geometry)
-    return out.squeeze(0) if unbatched else out
-
-
-def _pool_input(input: Tensor, name: str):
-    if input.ndim == 3:
-        return input.unsqueeze(0), True
-    if input.ndim != 4:
-        raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got {list(input.shape)}")
-    return input, False
-
-
-def max_pool2d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-) -> Tensor:
-    """The maximum of each window (padding never wins)."""
-    if return_indices:
-        raise ValueError("max_pool2d(return_indices=True) is not supported by tinyoptim")
-    kernel = conv_ops.pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None or stride == [] else conv_ops.pair(stride, "stride")
-    x, unbatched = _pool_input(input, "max_pool2d")
-    out = pool_ops.MaxPool2d.apply(
-        x,
-        kernel=kernel,
-        stride=stride,
-        padding=conv_ops.pair(padding, "padding"),
-        dilation=conv_ops.pair(dilation, "dilation"),
-        ceil_mode=ceil_mode,
-    )
-    return out.squeeze(0) if unbatched else out
-
-
-def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-) -> Tensor:
-    """The mean of each window; zero padding counts in the divisor if ``count_include_pad``."""
-    kernel = conv_ops.pair(kernel_size, "kernel_size")
-    stride = kernel if stride is None or stride == [] else conv_ops.pair(stride, "stride")
-    x, unbatched = _pool_input(input, "avg_pool2d")
-    out = pool_ops.AvgPool2d.apply(
-        x,
-        kernel=kernel,
-        stride=stride,
-        padding=conv_ops.pair(padding, "padding"),
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-        divisor_override=divisor_override,
-    )
     return out.squeeze(0) if unbatched else out
 
 

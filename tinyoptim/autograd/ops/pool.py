@@ -68,31 +68,52 @@ def _put_back(xp, kernel_row, x_shape, dtype, geometry):
     return col2im(xp, kernel_row, (1, n * c, h, w), dtype, *geometry).reshape(x_shape)
 
 
+def window_max(xp, x, kernel, stride, padding, dilation, ceil_mode):
+    r"""``(maximum, position, geometry)`` of max pooling x (N, C, H, W): the maximum of each
+    window, (N, C, OH, OW), and the tap (row-major index in the kernel) that holds it.
+
+    As in torch, the position is the first maximum in row-major order among equal values,
+    the last NaN if the window holds one (then the maximum is NaN), and never the padding.
+    """
+    geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
+    windows = _windows(xp, x, geometry, fill=-xp.inf)
+    maximum = windows[0].copy()
+    position = _first_inside(xp, x.shape, geometry)
+    for tap in range(1, windows.shape[0]):
+        candidate = windows[tap]
+        better = candidate > maximum
+        better |= xp.isnan(candidate)
+        xp.maximum(maximum, candidate, out=maximum)
+        # tap exceeds every position recorded so far, so max() writes it where better
+        xp.maximum(position, xp.multiply(better, tap, dtype=position.dtype), out=position)
+    return maximum, position, geometry
+
+
+def flat_indices(xp, position, width, geometry):
+    """torch's ``return_indices``: per output, the row-major index into its (H, W) input
+    plane of the cell at ``position``, int64 (the corner ``window_max`` starts from, which
+    may lie past the input, for a window wholly on the padding)."""
+    kernel, stride, padding, dilation, out_hw = geometry
+    tap_row, tap_column = xp.divmod(position.astype(xp.int64), kernel[1])
+    rows = xp.arange(out_hw[0], dtype=xp.int64) * stride[0] - padding[0]
+    columns = xp.arange(out_hw[1], dtype=xp.int64) * stride[1] - padding[1]
+    rows = rows[:, None] + tap_row * dilation[0]
+    columns = columns[None, :] + tap_column * dilation[1]
+    return rows * width + columns
+
+
 class MaxPool2d(Function):
     r"""y_{n,c,h,w} = \max over the window;  dy/dx = 1 at the window's maximum, else 0.
 
-    As in torch, the maximum's position is the first one in row-major order among equal
-    values, the last one if the window holds a NaN (then y is NaN), and never the padding.
+    ``window_max`` finds the maxima and where they are, once, for this op and for torch's
+    indices; forward takes both and keeps the positions, by which backward routes the
+    gradient.
     """
 
     label = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(
-        ctx, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False
-    ):
-        xp = ctx.xp
-        geometry = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
-        windows = _windows(xp, x, geometry, fill=-xp.inf)
-        maximum = windows[0].copy()
-        position = _first_inside(xp, x.shape, geometry)
-        for tap in range(1, windows.shape[0]):
-            candidate = windows[tap]
-            better = candidate > maximum
-            better |= xp.isnan(candidate)
-            xp.maximum(maximum, candidate, out=maximum)
-            # tap exceeds every position recorded so far, so max() writes it where better
-            xp.maximum(position, xp.multiply(better, tap, dtype=position.dtype), out=position)
+    def forward(ctx, x, maximum, position, geometry):
         ctx.save_for_backward(position)
         ctx.x_shape, ctx.geometry = x.shape, geometry
         return maximum
@@ -115,6 +136,40 @@ class MaxPool2d(Function):
         return _put_back(xp, kernel_row, ctx.x_shape, grad.dtype, ctx.geometry)
 
 
+class MaxUnpool2d(Function):
+    r"""y = zeros (N, C, H, W) with y_{n,c}[idx_{n,c,k}] = x_{n,c,k} (torch's flat (H, W)
+    indices);  dy/dx_{n,c,k} = dy_{n,c}[idx_{n,c,k}]. A repeated index keeps the last
+    value written, as torch's CPU loop does."""
+
+    label = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, indices, out_hw=(1, 1)):
+        xp = ctx.xp
+        planes = x.shape[:-2]
+        flat = indices.reshape(planes + (-1,))
+        size = out_hw[0] * out_hw[1]
+        outside = (flat < 0) | (flat >= size)
+        if ctx.backend.to_host(outside.any()).item():  # explicit crossing: torch raises here
+            # torch's loop goes on after a bad index, and names the last one it met
+            bad = ctx.backend.to_host(flat[outside])[-1].item()
+            raise RuntimeError(
+                f"Found an invalid max index: {bad} (output volumes are of size "
+                f"{out_hw[0]}x{out_hw[1]})"
+            )
+        y = xp.zeros(planes + (size,), dtype=x.dtype)
+        xp.put_along_axis(y, flat, x.reshape(planes + (-1,)), axis=-1)
+        ctx.save_for_backward(flat)
+        ctx.x_shape = x.shape
+        return y.reshape(planes + tuple(out_hw))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (flat,) = ctx.saved
+        rows = grad.reshape(flat.shape[:-1] + (-1,))
+        return ctx.xp.take_along_axis(rows, flat, axis=-1).reshape(ctx.x_shape)
+
+
 def _compiled(backend, dtype):
     """The backend's compiled max-pooling backward when it takes ``dtype``, else None."""
     kernels = backend.op_kernels()
@@ -125,7 +180,8 @@ def _first_inside(xp, x_shape, geometry):
     """Per output (N, C, OH, OW): the first tap, in row-major order, inside the input.
 
     A window's maximum starts out there, so that a window whose values are all -inf
-    points at one of them rather than at the padding, as torch's does.
+    points at one of them rather than at the padding, as torch's does. Along an axis where
+    a window reads no cell of the input, torch starts from its first tap at or past 0.
     """
     kernel, stride, padding, dilation, out_hw = geometry
     dtype = xp.int8 if kernel[0] * kernel[1] <= 127 else xp.int32
@@ -134,8 +190,14 @@ def _first_inside(xp, x_shape, geometry):
     for a in (0, 1):
         taps = axis_taps(kernel[a], stride[a], padding[a], dilation[a], x_shape[2 + a], out_hw[a])
         reaches = [range(tap[1].start, tap[1].stop) if tap else range(0) for tap in taps]
-        firsts.append(  # 0 for a window wholly on the padding (its maximum is -inf)
-            [next((k for k, r in enumerate(reaches) if o in r), 0) for o in range(out_hw[a])]
+        firsts.append(
+            [
+                next(
+                    (k for k, r in enumerate(reaches) if o in r),
+                    -(min(0, o * stride[a] - padding[a]) // dilation[a]),
+                )
+                for o in range(out_hw[a])
+            ]
         )
     if not any(firsts[0]) and not any(firsts[1]):
         return xp.zeros(shape, dtype=dtype)
