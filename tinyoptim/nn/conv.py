@@ -41,10 +41,6 @@ class Conv2d(Module):
                 f"padding_mode must be one of {_PADDING_MODES}, but got "
                 f"padding_mode='{padding_mode}'"
             )
-        if padding_mode != "zeros":
-            raise ValueError(
-                f"tinyoptim's Conv2d supports only padding_mode='zeros', got '{padding_mode}'"
-            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride, self.dilation = pair(stride, "stride"), pair(dilation, "dilation")
@@ -56,6 +52,9 @@ class Conv2d(Module):
             raise ValueError("padding='same' is not supported for strided convolutions")
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding")
         self.groups, self.padding_mode = groups, padding_mode
+        self._reversed_padding_repeated_twice = _reversed_padding(
+            self.padding, self.kernel_size, self.dilation
+        )
         self.weight = Parameter(
             factories.empty(
                 (out_channels, in_channels // groups) + self.kernel_size, dtype=dtype, device=device
@@ -71,8 +70,13 @@ class Conv2d(Module):
         init.init_linear_like_(self.weight, self.bias)
 
     def forward(self, input):
+        if self.padding_mode != "zeros":  # as torch: pad in that mode, then convolve unpadded
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            padding = (0, 0)
+        else:
+            padding = self.padding
         return F.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
         )
 
     def extra_repr(self) -> str:
@@ -88,7 +92,20 @@ class Conv2d(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
+
+
+def _reversed_padding(padding, kernel_size, dilation) -> list:
+    """torch's ``_reversed_padding_repeated_twice``: ``F.pad``'s (left, right, top, bottom)
+    for a layer's padding; for "same", the odd cell of an even effective kernel goes right."""
+    if padding == "valid":
+        return [0, 0, 0, 0]
+    if padding == "same":
+        total = [d * (k - 1) for d, k in zip(dilation, kernel_size)]
+        return [total[1] // 2, total[1] - total[1] // 2, total[0] // 2, total[0] - total[0] // 2]
+    return [padding[1], padding[1], padding[0], padding[0]]
 
 
 class MaxPool2d(Module):

@@ -2,8 +2,8 @@ r"""The function forms of the layers and losses, with torch's signatures (``nn.f
 
 Layers with a dedicated backward (conv, pooling, embedding, NLL) call their op in
 ``autograd/ops``; the rest are compositions of tensor ops, exact and cheap, whose
-gradients come from the ops they are made of. The losses live in ``_losses.py`` and the
-pooling functions in ``_pooling.py``, re-exported here.
+gradients come from the ops they are made of. The losses live in ``_losses.py``, the
+pooling functions in ``_pooling.py`` and ``pad`` in ``_padding.py``, re-exported here.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ._losses import (
     mse_loss,
     nll_loss,
 )
+from ._padding import pad
 from ._pooling import avg_pool2d, max_pool2d, max_pool2d_with_indices, max_unpool2d
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "max_unpool2d",
     "mse_loss",
     "nll_loss",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",
@@ -67,24 +69,22 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _conv_padding(padding, weight_shape, dilation, stride):
-    """Padding as a pair; ``"valid"`` is 0, ``"same"`` keeps the size at stride 1."""
+    """``(pair, extra)``: the padding on both sides of each spatial dim, and what to pad on
+    the right and bottom only (None if nothing). ``"valid"`` is 0; ``"same"`` keeps the size
+    at stride 1, and for an even effective kernel pads the odd cell on the right/bottom."""
     if isinstance(padding, str) and padding not in ("valid", "same"):
         raise ValueError(
             f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
         )
     if padding == "valid":
-        return (0, 0)
+        return (0, 0), None
     if padding == "same":
         if stride != (1, 1):
             raise ValueError("padding='same' is not supported for strided convolutions")
         total = [d * (k - 1) for d, k in zip(dilation, weight_shape[2:])]
-        if any(t % 2 for t in total):
-            raise ValueError(
-                "tinyoptim supports padding='same' only when it is symmetric (odd effective "
-                f"kernel size); got kernel {tuple(weight_shape[2:])} and dilation {dilation}"
-            )
-        return (total[0] // 2, total[1] // 2)
-    return conv_ops.pair(padding, "padding")
+        extra = (0, total[1] % 2, 0, total[0] % 2)  # F.pad's order: width, then height
+        return (total[0] // 2, total[1] // 2), extra if any(extra) else None
+    return conv_ops.pair(padding, "padding"), None
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -94,7 +94,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         raise RuntimeError("non-positive stride is not supported")
     if min(dilation) <= 0:
         raise RuntimeError("dilation should be greater than zero")
-    padding = _conv_padding(padding, weight.shape, dilation, stride)
+    padding, extra = _conv_padding(padding, weight.shape, dilation, stride)
     if min(padding) < 0:
         raise RuntimeError("negative padding is not supported")
     if bias is not None and bias.dtype != input.dtype:
@@ -114,6 +114,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
             f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
             f"{list(input.shape)}"
         )
+    if extra is not None:  # as torch: the asymmetric part first, then a symmetric padding
+        warnings.warn(
+            "Using padding='same' with even kernel lengths and odd dilation may require a "
+            "zero-padded copy of the input be created",
+            UserWarning,
+            stacklevel=2,
+        )
+        input = pad(input, extra)
     geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     if bias is None:
         out = conv_ops.Conv2d.apply(input, weight, **geometry)
