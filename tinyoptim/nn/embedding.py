@@ -14,7 +14,8 @@ class Embedding(Module):
     """y = W[indices]; W ~ N(0, 1), the ``padding_idx`` row zero and never updated.
 
     ``sparse=True`` makes ``weight.grad`` a row-sparse ``SparseGrad`` (for SparseAdam,
-    SGD, Adagrad). ``max_norm`` and ``scale_grad_by_freq`` are not supported.
+    SGD, Adagrad). ``max_norm`` renormalises the rows looked up, in place, before each
+    lookup; ``scale_grad_by_freq`` divides each row's gradient by its count in the input.
     """
 
     def __init__(
@@ -32,7 +33,6 @@ class Embedding(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        F._check_embedding_options(max_norm, scale_grad_by_freq)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = F._normalise_padding_idx(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
@@ -54,7 +54,15 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx, sparse=self.sparse)
+        return F.embedding(
+            input,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     @classmethod
     def from_pretrained(

@@ -12,6 +12,7 @@ import warnings
 
 from ..autograd import factories
 from ..autograd import inplace as inplace_ops
+from ..autograd.functional import where
 from ..autograd.grad_mode import no_grad
 from ..autograd.ops import activation, linalg
 from ..autograd.ops import conv as conv_ops
@@ -300,18 +301,40 @@ def embedding(
     scale_grad_by_freq=False,
     sparse=False,
 ) -> Tensor:
-    """Rows of ``weight`` picked by the integer tensor ``input``."""
-    _check_embedding_options(max_norm, scale_grad_by_freq)
+    """Rows of ``weight`` picked by the integer tensor ``input``.
+
+    With ``max_norm``, the rows looked up whose ``norm_type``-norm exceeds it are first
+    scaled down to it, in place and without grad, as torch does.
+    """
     padding_idx = _normalise_padding_idx(padding_idx, weight.shape[0])
-    return embedding_ops.Embedding.apply(weight, input, padding_idx=padding_idx, sparse=sparse)
+    if max_norm is not None:
+        _renorm_rows_(weight, input, max_norm, norm_type)
+    return embedding_ops.Embedding.apply(
+        weight,
+        input,
+        padding_idx=padding_idx,
+        scale_grad_by_freq=scale_grad_by_freq,
+        sparse=sparse,
+    )
 
 
-def _check_embedding_options(max_norm, scale_grad_by_freq) -> None:
-    if max_norm is not None or scale_grad_by_freq:
-        raise ValueError(
-            "tinyoptim's embedding does not support max_norm or scale_grad_by_freq; "
-            "leave them at None and False"
+def _renorm_rows_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    r"""torch's ``embedding_renorm_``: W_r \mathrel{*}= m / (\|W_r\|_p + 10^{-7}) for each row
+    r in ``input`` with \|W_r\|_p > m; the scale is formed in float64, as torch's."""
+    rows = weight.backend.xp.unique(input.data.reshape(-1))
+    outside = (rows < -weight.shape[0]) | (rows >= weight.shape[0])
+    if weight.backend.to_host(outside.any()).item():  # explicit crossing: torch raises too
+        bad = weight.backend.to_host(rows[outside])[0].item()
+        raise IndexError(
+            f"select(): index {bad} out of range for tensor of size {list(weight.shape)} at "
+            "dimension 0"
         )
+    rows = Tensor._make(rows, weight.device)
+    with no_grad():
+        picked = weight[rows]
+        norms = picked.norm(norm_type, dim=1).double()
+        scale = where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).to(weight.dtype)
+        weight[rows] = picked * scale.unsqueeze(1)
 
 
 def _normalise_padding_idx(padding_idx, rows: int):
