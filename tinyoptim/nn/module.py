@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ..autograd.tensor import Tensor, requested_dtype
 from ..autograd.zero_grad import zero_grads
-from . import _printing, _state
+from . import _paths, _printing, _state
 from ._hooks import ForwardHooks
 from .parameter import Parameter
 
@@ -179,25 +179,15 @@ class Module(ForwardHooks):
 
     def get_submodule(self, target: str) -> Module:
         """The descendant at the dotted path ``target`` ("" is this module)."""
-        module = self
-        for item in target.split(".") if target else []:
-            if not hasattr(module, item):
-                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
-            module = getattr(module, item)
-            if not isinstance(module, Module):
-                raise AttributeError(f"`{item}` is not an nn.Module")
-        return module
+        return _paths.submodule(self, target)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target``."""
-        path, _, name = target.rpartition(".")
-        module = self.get_submodule(path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
-        param = getattr(module, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return param
+        return _paths.parameter(self, target)
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (running statistics and the like)."""
+        return _paths.buffer(self, target)
 
     def modules(self):
         """This module and every descendant, each once."""
