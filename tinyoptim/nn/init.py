@@ -143,6 +143,44 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return tensor
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    r"""Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), the dims
+    after the first flattened: A ~ N(0, 1) of shape (rows, cols), transposed when wide,
+    A = QR, and Q · sign(diag R), which makes Q Haar-distributed (Mezzadri, 2007)."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = factories.randn((rows, cols), dtype=tensor.dtype, device="cpu")
+    if rows < cols:
+        flattened = flattened.t()
+    xp = flattened.backend.xp
+    q, r = xp.linalg.qr(flattened.data)
+    q = q * xp.sign(xp.diagonal(r))
+    q = Tensor._make(q.T if rows < cols else q, flattened.device)
+    return _fill_from_host(tensor, q.reshape(tensor.shape) * gain)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    r"""Fill a 2-d tensor with N(0, std²) draws, then zero \lceil sparsity · rows \rceil
+    randomly chosen entries of every column (Martens, 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    draws = factories.randn((rows, cols), dtype=tensor.dtype, device="cpu") * std
+    # a random permutation of the rows per column: the order of uniform draws down each one
+    u = factories.rand((rows, cols), device="cpu")
+    xp = u.backend.xp
+    zeros = xp.argsort(u.data, axis=0)[:num_zeros]
+    keep = xp.ones((rows, cols), dtype=bool)
+    xp.put_along_axis(keep, zeros, False, axis=0)
+    values = xp.where(keep, draws.data, xp.zeros((), dtype=draws.data.dtype))
+    return _fill_from_host(tensor, Tensor._make(values, draws.device))
+
+
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     with no_grad():
