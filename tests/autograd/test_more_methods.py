@@ -202,3 +202,32 @@ def test_a_hook_may_not_change_the_gradients_size_or_type(device):
     y.register_hook(lambda g: g.float())
     with pytest.raises(RuntimeError, match=r"was tinyoptim.DoubleTensor got tinyoptim.Float"):
         (y * 2).sum().backward()
+
+
+@pytest.mark.parametrize(
+    "call, kind, message",
+    [
+        (lambda m: m @ m.double(), RuntimeError,
+         "expected m1 and m2 to have the same dtype, but got: float != double"),
+        (lambda m: m[0].dot(m[0].double()), RuntimeError,
+         "dot : expected both vectors to have same dtype, but found Float and Double"),
+        (lambda m: m[None].bmm(m[None].double()), RuntimeError,
+         "expected scalar type Float but found Double"),
+        (lambda m: m.uniform_(3, 1), RuntimeError, r"uniform_ expects to return a \[from, to\)"),
+        (lambda m: m.normal_(0, -1), RuntimeError, "normal expects std >= 0.0, but found std -1"),
+        (lambda m: m.long().uniform_(), NotImplementedError, "check_uniform_bounds"),
+        (lambda m: m.repeat(-1, 1), RuntimeError,
+         r"Trying to create tensor with negative dimension -2: \[-2, 2\]"),
+        (lambda m: m.bool().logical_and(1), TypeError,
+         r"logical_and\(\): argument 'other' \(position 1\) must be Tensor, not int"),
+    ],
+)  # fmt: skip
+def test_more_bad_arguments_raise_torchs_errors(call, kind, message, device):
+    with pytest.raises(kind, match=message):
+        call(tinyoptim.ones(2, 2, device=device))
+
+
+def test_mT_of_a_0d_tensor_is_itself_with_torchs_warning(device):
+    x = tinyoptim.tensor(1.0, device=device)
+    with pytest.warns(UserWarning, match="Tensor.mT is deprecated on 0-D tensors"):
+        assert x.mT is x

@@ -100,6 +100,14 @@ class InplaceOps:
         """Fill with draws from U(a, b) (the global generator, on the host)."""
         from .factories import rand
 
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(
+                f"\"check_uniform_bounds\" not implemented for '{self.dtype.scalar_name}'"
+            )
+        if a > b:
+            raise RuntimeError(
+                f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+            )
         draws = rand(self.shape, dtype=self.dtype, device=self.device)
         return inplace.copy(self, draws * (b - a) + a)
 
@@ -107,6 +115,12 @@ class InplaceOps:
         """Fill with draws from N(mean, std^2) (the global generator, on the host)."""
         from .factories import randn
 
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(
+                f"\"normal_kernel_cpu\" not implemented for '{self.dtype.scalar_name}'"
+            )
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         draws = randn(self.shape, dtype=self.dtype, device=self.device)
         return inplace.copy(self, draws * std + mean)
 

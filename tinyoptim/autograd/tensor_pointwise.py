@@ -174,6 +174,12 @@ class PointwiseOps:
         return self._reduce_test("all", dim, keepdim)
 
     def _test(self, name: str, *others):
+        for other in others:
+            if not isinstance(other, function.Tensor):
+                raise TypeError(
+                    f"{name}(): argument 'other' (position 1) must be Tensor, not "
+                    f"{type(other).__name__}"
+                )
         xp = self.backend.xp
         arrays = [o.data if isinstance(o, function.Tensor) else o for o in others]
         return function.Tensor._make(getattr(xp, name)(self.data, *arrays), self._device)

@@ -9,6 +9,7 @@ views, as torch's are.
 from __future__ import annotations
 
 import math
+import warnings
 
 from ..backends import as_dtype
 from .function import labelled
@@ -222,6 +223,13 @@ class StructureOps:
 
     def repeat(self, *sizes):
         sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        if any(n < 0 for n in sizes):
+            lead = (1,) * (len(sizes) - self.ndim) + self.shape
+            dims = [n * m for n, m in zip(sizes, lead)]
+            negative = next(n for n in dims if n < 0)
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {negative}: {dims}"
+            )
         return shape.Repeat.apply(self, repeats=tuple(sizes))
 
     # -- products and norms ---------------------------------------------------------------
@@ -238,6 +246,10 @@ class StructureOps:
             raise RuntimeError("batch1 must be a 3D tensor")
         if mat2.ndim != 3:
             raise RuntimeError("batch2 must be a 3D tensor")
+        if mat2.dtype != self.dtype:
+            raise RuntimeError(
+                f"expected scalar type {self.dtype.scalar_name} but found {mat2.dtype.scalar_name}"
+            )
         if mat2.shape[:2] != (self.shape[0], self.shape[2]):
             raise RuntimeError(
                 "Expected size for first two dimensions of batch2 tensor to be: "
@@ -254,6 +266,14 @@ class StructureOps:
 
     @property
     def mT(self):
+        if self.ndim == 0:
+            warnings.warn(
+                "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these "
+                "cases.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return self
         if self.ndim < 2:
             raise RuntimeError(
                 "tensor.mT is only supported on matrices or batches of matrices. Got "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from ...backends import as_dtype
 from ..function import Function
 from ._util import check_broadcast, unbroadcast
 
@@ -104,8 +105,14 @@ def _check_operands(a, b) -> None:
             f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
     if a.dtype != b.dtype:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(
+                "dot : expected both vectors to have same dtype, but found "
+                f"{as_dtype(a.dtype).scalar_name} and {as_dtype(b.dtype).scalar_name}"
+            )
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}"
+            f"expected m1 and m2 to have the same dtype, but got: {as_dtype(a.dtype).c_name} "
+            f"!= {as_dtype(b.dtype).c_name}"
         )
     if b.ndim > 2:  # torch's batched route checks the batch dims first
         check_broadcast(a.shape[:-2], b.shape[:-2])
