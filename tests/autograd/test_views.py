@@ -248,3 +248,17 @@ def test_the_modified_in_place_message_names_the_tensor_type_as_torch(device):
     assert str(raised.value).endswith(
         "with tinyoptim.autograd.set_detect_anomaly(True, check_nan=False)."
     )
+
+
+def test_views_and_their_bases_pickle_and_copy(device):
+    import copy
+    import pickle
+
+    base = tinyoptim.tensor([1.0, 2.0, 3.0], requires_grad=True, device=device)
+    view = base[1:]  # the base now keeps a weak reference to it
+    for copied in (pickle.loads(pickle.dumps(base)), copy.deepcopy(base)):
+        assert copied.tolist() == [1.0, 2.0, 3.0] and copied.requires_grad
+    detached = base.detach()[1:]
+    for copied in (pickle.loads(pickle.dumps(detached)), copy.deepcopy(detached)):
+        assert copied.tolist() == [2.0, 3.0] and copied._base is None  # a tensor of its own
+    assert view._base is base

@@ -48,6 +48,9 @@ NON_LEAF_REQUIRES_GRAD = (
 )
 
 
+_STATE_SLOTS = ("data", "grad_fn", "_requires_grad", "_device", "_counter")
+
+
 class _Version:
     """A version counter, shared by a tensor and its detached aliases."""
 
@@ -218,6 +221,13 @@ class Tensor(TensorOps):
     def backward(self, gradient=None, retain_graph: bool | None = None, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
         engine.backward(self, gradient, retain_graph, inputs)
+
+    def __getstate__(self):
+        """For pickle and deepcopy: the slots and attributes, less the view links (weak
+        references do not pickle; a copied view is a tensor of its own)."""
+        extra = {k: v for k, v in self.__dict__.items() if k not in ("_view", "_views")}
+        slots = {name: getattr(self, name) for name in _STATE_SLOTS}
+        return extra, slots
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (in-place changes show in both)."""
