@@ -28,6 +28,7 @@ from __future__ import annotations
 import weakref
 
 from .function import Function
+from .grad_mode import is_grad_enabled
 
 VIEW_OF_LEAF = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -63,8 +64,6 @@ class ViewFunction(Function):
 
     @classmethod
     def apply(cls, *args, **options):
-        from .grad_mode import is_grad_enabled
-
         result = super().apply(*args, **options)
         source = args[0]
         if result.data.size and source.backend.xp.may_share_memory(result.data, source.data):
