@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from .cupy_backend import CupyBackend, cuda_device_count
+from .host_memory import keep_freed_memory
 from .numpy_backend import NumpyBackend
 from .strict_backend import StrictBackend
 
@@ -78,8 +79,10 @@ def get_backend(dev) -> object:
     backend = _backends.get(dev)
     if backend is None:
         if dev.type == "cpu":
+            keep_freed_memory()
             backend = NumpyBackend()
         elif dev.type == "strict":
+            keep_freed_memory()
             backend = StrictBackend()
         else:
             backend = CupyBackend(dev.index)
