@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import types
 
 import numpy
 import scipy.special
@@ -43,8 +44,9 @@ class NumpyBackend:
         return kernels.get(name) if kernels is not None else None
 
     def op_kernels(self):
-        """The compiled kernels of autograd ops (``kernels_cpu_pool.py``), or None without
-        the ``[fast]`` extra, in which case the ops run their NumPy code."""
+        """The compiled kernels of autograd ops (``kernels_cpu_pool.py``,
+        ``kernels_cpu_relu.py``), or None without the ``[fast]`` extra, in which case the
+        ops run their NumPy code."""
         return _compiled_op_kernels()
 
     def pointer_table(self, pieces: list):
@@ -96,12 +98,17 @@ def _compiled_kernels():
 
 @functools.cache
 def _compiled_op_kernels():
-    """The op kernels' module, or None without numba; imported once, as above."""
+    """The op kernels, or None without numba; imported once, as above."""
     try:
-        from . import kernels_cpu_pool
+        from . import kernels_cpu_pool, kernels_cpu_relu
     except ImportError:
         return None
-    return kernels_cpu_pool
+    return types.SimpleNamespace(
+        supports=kernels_cpu_pool.supports,
+        max_pool2d_backward=kernels_cpu_pool.max_pool2d_backward,
+        relu=kernels_cpu_relu.relu,
+        relu_backward=kernels_cpu_relu.relu_backward,
+    )
 
 
 def _span(arrays, address):
