@@ -10,6 +10,8 @@ numbers.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,25 @@ def test_a_bias_added_by_the_op_equals_a_separate_add(grad_of, device):
         np.testing.assert_allclose(
             fused_value.detach().numpy(), separate_value.detach().numpy(), rtol=1e-12
         )
+
+
+WEIGHT_ONLY = [
+    dataclasses.replace(case, grad=[False] + case.grad[1:])
+    for case in CASES
+    if case.inputs[0].ndim == 4
+]
+
+
+@pytest.mark.parametrize("case", WEIGHT_ONLY, ids=repr)
+def test_weight_gradient_summed_per_image_equals_the_one_product(case, device, monkeypatch):
+    """Without an input gradient (a first layer), dW may be summed from one product per
+    image, reading dy in place; it must match the single product over transposed dy."""
+    monkeypatch.setattr(conv_ops, "PER_IMAGE_RATIO", 0)  # per image, always
+    per_image = run_case(Lib(tinyoptim, device), case)
+    monkeypatch.setattr(conv_ops, "PER_IMAGE_RATIO", 1 << 40)  # never
+    one_product = run_case(Lib(tinyoptim, device), case)
+    assert set(per_image) == set(one_product) and "grad1" in per_image
+    for key, value in per_image.items():
+        np.testing.assert_allclose(value, one_product[key], rtol=1e-12, atol=1e-12, err_msg=key)
+    if torch is not None:
+        assert_close(per_image, run_case(Lib(torch), case))

@@ -237,13 +237,18 @@ class Conv2d(Function):
         geometry, groups = ctx.geometry, ctx.groups
         n, c, h, w = x.shape
         o, c_per_group, kh, kw = weight.shape
+        if ctx.needs_grad[1] and cols is None:
+            cols = _columns(xp, x, *geometry, groups)
+        if not ctx.needs_grad[0] and cols is not None and _per_image(grad, cols, groups):
+            return _weight_grad_per_image(ctx, grad, cols, groups, weight.shape)
         # dy as (g, O/g, N*OH*OW), its columns ordered like those of cols
         dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
         grad_x = grad_w = None
         if ctx.needs_grad[1]:
-            if cols is None:
-                cols = _columns(xp, x, *geometry, groups)
-            grad_w = xp.matmul(dy, cols.transpose(0, 2, 1)).reshape(weight.shape)
+            # cols dy^T rather than dy cols^T: the same sum, and BLAS is faster with the
+            # long rows of cols as the left operand
+            grad_w = xp.matmul(cols, dy.transpose(0, 2, 1)).transpose(0, 2, 1)
+            grad_w = grad_w.reshape(weight.shape)
             del cols
         if ctx.needs_grad[0]:
             kernels = weight.reshape(groups, o // groups, c_per_group, kh, kw)
@@ -261,3 +266,28 @@ class Conv2d(Function):
             return grad_x, grad_w
         grad_b = dy.sum(axis=2).reshape(o) if ctx.needs_grad[2] else None
         return grad_x, grad_w, grad_b
+
+
+PER_IMAGE_RATIO = 8  # per-image products when their partial sums are this much below dy
+
+
+def _per_image(grad, cols, groups) -> bool:
+    """Whether dW is best summed from one product per image: when no dx is needed (the
+    first layer), so dy is never transposed, and the N partial dWs are small beside it."""
+    n, o = grad.shape[:2]
+    return n * o * cols.shape[1] * PER_IMAGE_RATIO <= grad.size * groups
+
+
+def _weight_grad_per_image(ctx, grad, cols, groups, weight_shape):
+    """dW (and db) without transposing dy: dW_g = sum over images n of dy_{g,n} cols_{g,n}^T,
+    with dy read in place as (g, N, O/g, OH*OW) and cols as (g, N, OH*OW, C/g*kH*kW)."""
+    xp = ctx.xp
+    n, o = grad.shape[:2]
+    pixels = grad.shape[2] * grad.shape[3]
+    dy = grad.reshape(n, groups, o // groups, pixels).transpose(1, 0, 2, 3)
+    taps = cols.reshape(groups, cols.shape[1], n, pixels).transpose(0, 2, 3, 1)
+    grad_w = xp.matmul(dy, taps).sum(axis=1).reshape(weight_shape) if ctx.needs_grad[1] else None
+    if len(ctx.needs_grad) == 2:
+        return None, grad_w
+    grad_b = grad.sum(axis=(0, 2, 3)) if ctx.needs_grad[2] else None
+    return None, grad_w, grad_b
