@@ -29,6 +29,19 @@ from .autograd.factories import (
     zeros,
     zeros_like,
 )
+from .autograd.function_forms import (
+    FUNCTIONS as _FUNCTION_FORMS,
+)
+from .autograd.function_forms import (
+    allclose,
+    equal,
+    is_tensor,
+    isclose,
+    numel,
+    pow,  # noqa: A004 - torch's name
+    rand_like,
+    randn_like,
+)
 from .autograd.functional import cat, maximum, minimum, stack, where
 from .backends import (
     Device as device,
@@ -45,6 +58,11 @@ from .backends import (
 from .backends.dtype import DType as dtype
 from .backends.dtype import bool_ as bool  # noqa: A001 - torch's name
 from .backends.dtype import float16, float32, float64, int32, int64, uint8
+from .backends.dtype import float16 as half
+from .backends.dtype import float32 as float  # noqa: A001 - torch's name
+from .backends.dtype import float64 as double
+from .backends.dtype import int32 as int  # noqa: A001 - torch's name
+from .backends.dtype import int64 as long
 from .history import History
 from .serialization import load, save
 
@@ -102,4 +120,23 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    # torch's other names for dtypes
+    "double",
+    "float",
+    "half",
+    "int",
+    "long",
+    # torch's tensor predicates and factories of a tensor's kind
+    "allclose",
+    "equal",
+    "is_tensor",
+    "isclose",
+    "numel",
+    "pow",
+    "rand_like",
+    "randn_like",
 ]
+
+# torch's function forms of tensor methods: tinyoptim.exp(x) is x.exp()
+globals().update(_FUNCTION_FORMS)
+__all__ += sorted(_FUNCTION_FORMS)

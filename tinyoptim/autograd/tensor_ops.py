@@ -97,8 +97,26 @@ class TensorOps(InplaceOps, PointwiseOps, StructureOps):
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """self / other; ``rounding_mode="trunc"`` rounds the quotient toward zero and
+        ``"floor"`` down, in the operands' dtype (integers stay integers)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode == "trunc":
+            quotient = self / other
+            if quotient.dtype == self.dtype or isinstance(other, float):
+                return quotient.trunc()
+            if isinstance(other, Tensor) and other.dtype.is_floating_point:
+                return quotient.trunc()
+            # integer operands: |a| // |b| with the quotient's sign, exactly
+            sign = other.sign() if isinstance(other, Tensor) else (other > 0) - (other < 0)
+            return (abs(self) // abs(other)) * (self.sign() * sign)
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
+        )
 
     def __floordiv__(self, other):
         return ew.FloorDivide.apply(self, _operand(other, self))
