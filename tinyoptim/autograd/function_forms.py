@@ -19,11 +19,13 @@ METHODS = (
     # arithmetic and comparisons
     "add sub mul div true_divide floor_divide remainder neg matmul mm bmm dot "
     "eq ne lt le gt ge logical_and logical_or logical_xor logical_not "
+    "multiply subtract divide absolute negative positive "
+    "greater greater_equal less less_equal not_equal "
     # pointwise math
     "abs exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sign "
     "sin cos tan sinh cosh asin acos atan arcsin arccos arctan tanh sigmoid relu erf "
     "floor ceil round trunc frac clamp clip clamp_min clamp_max lerp addcmul addcdiv "
-    "masked_fill isnan isinf isfinite "
+    "masked_fill isnan isinf isfinite nan_to_num "
     # reductions
     "sum mean std var max min amax amin argmax argmin logsumexp norm all any "
     "softmax log_softmax "

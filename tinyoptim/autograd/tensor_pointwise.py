@@ -105,6 +105,65 @@ class PointwiseOps:
     def true_divide(self, other):
         return self / other
 
+    # torch's other names
+    def multiply(self, other):
+        return self * other
+
+    def subtract(self, other, *, alpha=1):
+        return self.sub(other, alpha=alpha)
+
+    def divide(self, other, *, rounding_mode=None):
+        return self.div(other, rounding_mode=rounding_mode)
+
+    def absolute(self):
+        return self.abs()
+
+    def negative(self):
+        return -self
+
+    def positive(self):
+        return self
+
+    def greater(self, other):
+        return self.gt(other)
+
+    def greater_equal(self, other):
+        return self.ge(other)
+
+    def less(self, other):
+        return self.lt(other)
+
+    def less_equal(self, other):
+        return self.le(other)
+
+    def not_equal(self, other):
+        return self.ne(other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        from .function_forms import isclose
+
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        from .function_forms import allclose
+
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        from .function_forms import equal
+
+        return equal(self, other)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the
+        dtype's largest and lowest finite values); the gradient passes where the element
+        was finite, and is 0 elsewhere."""
+        xp = self.backend.xp
+        filled = xp.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
+        replacements = function.Tensor._make(filled, self._device)
+        out = selection.Where.apply(self.isfinite(), self, replacements)
+        return labelled(out, "NanToNumBackward0")
+
     def lerp(self, end, weight):
         """self + weight (end - self), evaluated as torch does: from ``end`` backwards,
         end - (1 - weight)(end - self), when weight >= 0.5, so that weight 1 gives ``end``."""

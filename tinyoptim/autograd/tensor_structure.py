@@ -15,6 +15,9 @@ from ..backends import as_dtype
 from .function import labelled
 from .ops import index, reduce, shape
 
+_TYPE_NAMES = {"Float": "float32", "Double": "float64", "Half": "float16", "Long": "int64",
+               "Int": "int32", "Bool": "bool", "Byte": "uint8"}  # fmt: skip
+
 
 class StructureOps:
     """Structural op methods of ``Tensor``, which inherits them (no state of its own)."""
@@ -37,8 +40,31 @@ class StructureOps:
     def dim(self) -> int:
         return self.data.ndim
 
+    def ndimension(self) -> int:
+        return self.data.ndim
+
     def element_size(self) -> int:
         return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.itemsize * self.numel()
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        """The GPU's index for a CUDA tensor, -1 for any other (torch's convention)."""
+        return self.device.index if self.device.type == "cuda" else -1
 
     def is_contiguous(self) -> bool:
         """Whether the elements lie in memory in row-major order, without gaps."""
@@ -67,6 +93,17 @@ class StructureOps:
 
     def bool(self):
         return self.to(as_dtype("bool"))
+
+    def type(self, dtype=None):
+        """Without ``dtype``, the tensor type's name (``'tinyoptim.FloatTensor'``, or
+        ``'tinyoptim.cuda.FloatTensor'`` on a GPU); with one, this tensor in that dtype,
+        given as a dtype or as such a name."""
+        if dtype is None:
+            place = "cuda." if self.device.type == "cuda" else ""
+            return f"tinyoptim.{place}{self.dtype.scalar_name}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            dtype = _TYPE_NAMES.get(dtype.rsplit(".", 1)[-1][: -len("Tensor")], dtype)
+        return self.to(as_dtype(dtype))
 
     # -- shaped like another tensor -----------------------------------------------------
 
