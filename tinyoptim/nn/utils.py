@@ -14,6 +14,7 @@ from ..autograd.functional import cat, stack
 from ..autograd.grad_mode import no_grad
 from ..autograd.sparse import SparseGrad
 from ..autograd.tensor import Tensor
+from ..backends import quiet_math
 
 NONFINITE_NORM = (
     "The total norm of order {} for gradients from `parameters` is non-finite, so it cannot "
@@ -62,7 +63,7 @@ def clip_grad_norm_(
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
         return factories.tensor(0.0)
-    with no_grad():
+    with no_grad(), quiet_math():  # a non-finite norm scales silently, as in torch
         values = [_values(g) for g in grads]
         norms = stack([_vector_norm(v, norm_type) for v in values])
         total = _vector_norm(norms, norm_type)
