@@ -417,6 +417,23 @@ def test_clip_grad_norm_nonfinite(device):
     )
 
 
+@pytest.mark.parametrize("norm_type, total", [(2.0, 13.0), (math.inf, 12.0), (0, 2.0)])
+def test_get_total_norm_then_clip_grads_with_norm(device, norm_type, total):
+    """torch's two halves of clip_grad_norm_: the norm of given tensors, then the scaling
+    (p = 0 counts the tensors of non-zero norm, as torch's norm of norms does)."""
+    params = _params_with_grads(device, GRADS)
+    norm = nn.utils.get_total_norm([p.grad for p in params], norm_type)
+    assert norm.item() == pytest.approx(total, rel=1e-15)
+    assert nn.utils.get_total_norm(params[1].grad).item() == 12.0  # a single tensor
+    assert nn.utils.clip_grads_with_norm_(params, 1.0, norm) is None
+    for p, g in zip(params, GRADS):
+        np.testing.assert_allclose(p.grad.numpy(), np.array(g) * (1 / (total + 1e-6)))
+    assert nn.utils.get_total_norm([]).item() == 0.0
+    nn.utils.clip_grads_with_norm_([], 1.0, norm)  # nothing to scale
+    with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+        nn.utils.get_total_norm([tinyoptim.tensor([math.nan])], error_if_nonfinite=True)
+
+
 def test_clip_grad_value(device):
     params = _params_with_grads(device, GRADS)
     assert clip_grad_value_(params, 3.5) is None

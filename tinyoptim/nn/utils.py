@@ -1,7 +1,8 @@
 r"""Gradient clipping and parameter/vector conversion, as ``torch.nn.utils``.
 
 ``clip_grad_norm_`` scales every gradient by \min(1, \text{max\_norm} / (\|g\| + 10^{-6}))
-where \|g\| is the norm of all gradients together. The coefficient stays a device tensor,
+where \|g\| is the norm of all gradients together (``get_total_norm`` then
+``clip_grads_with_norm_``, as torch splits it). The coefficient stays a device tensor,
 so clipping never waits for the device unless ``error_if_nonfinite`` asks to look.
 """
 
@@ -52,30 +53,50 @@ def _vector_norm(t: Tensor, norm_type: float) -> Tensor:
     return (t.abs() ** norm_type).sum() ** (1.0 / norm_type)
 
 
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite=False, foreach=None):
+    """The p-norm of all ``tensors`` together: the norm of their norms (a 0-d tensor)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return factories.tensor(0.0)
+    device = tensors[0].device
+    with no_grad(), quiet_math():
+        norms = stack([_vector_norm(_values(t), norm_type).to(device) for t in tensors])
+        total = _vector_norm(norms, norm_type)
+    if error_if_nonfinite and not math.isfinite(total.item()):
+        raise RuntimeError(NONFINITE_NORM.format(norm_type))
+    return total
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, foreach=None) -> None:
+    """Scale the gradients in place by min(1, max_norm / (total_norm + 1e-6))."""
+    _scale(_grads(parameters), float(max_norm), total_norm)
+
+
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite=False, foreach=None
 ) -> Tensor:
-    """Scale all gradients in place so that their joint norm is at most ``max_norm``.
+    """Scale all gradients in place so that their joint norm is at most ``max_norm``:
+    ``get_total_norm`` of the gradients, then ``clip_grads_with_norm_``.
 
     Returns the total norm before clipping (a 0-d tensor on the gradients' device).
     """
     grads = _grads(parameters)
-    max_norm, norm_type = float(max_norm), float(norm_type)
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    _scale(grads, float(max_norm), total)
+    return total
+
+
+def _scale(grads: list, max_norm: float, total_norm: Tensor) -> None:
     if not grads:
-        return factories.tensor(0.0)
+        return
     with no_grad(), quiet_math():  # a non-finite norm scales silently, as in torch
-        values = [_values(g) for g in grads]
-        norms = stack([_vector_norm(v, norm_type) for v in values])
-        total = _vector_norm(norms, norm_type)
-        if error_if_nonfinite and not math.isfinite(total.item()):
-            raise RuntimeError(NONFINITE_NORM.format(norm_type))
-        coefficient = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        coefficient = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
         for g in grads:
             if isinstance(g, SparseGrad):
-                g.values *= coefficient.data.astype(g.values.dtype)
+                g.values *= coefficient.to(g.device).data.astype(g.values.dtype)
             else:
-                g.mul_(coefficient.to(g.dtype))
-    return total
+                g.mul_(coefficient.to(g.device, g.dtype))
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
