@@ -8,7 +8,14 @@ mirror torch's.
 __version__ = "0.1.0"
 
 from . import autograd, cuda, distributed, nn, optim, playground
-from .autograd import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Tensor,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .autograd.factories import (
     arange,
     empty,
@@ -93,6 +100,7 @@ __all__ = [
     "get_rng_state",
     "int32",
     "int64",
+    "inference_mode",
     "is_grad_enabled",
     "linspace",
     "load",

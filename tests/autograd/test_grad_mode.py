@@ -151,3 +151,25 @@ def test_decorators_without_parentheses_and_on_generators():
 
     with tinyoptim.no_grad():
         assert tracked(x).requires_grad
+
+
+def test_inference_mode_is_no_grad(device):
+    x = tinyoptim.ones(2, device=device, requires_grad=True)
+    with tinyoptim.inference_mode():
+        assert not tinyoptim.is_grad_enabled()
+        assert (x * 2).grad_fn is None
+    assert tinyoptim.is_grad_enabled()
+    with tinyoptim.inference_mode(False):  # no change
+        assert (x * 2).grad_fn is not None
+    with tinyoptim.no_grad(), tinyoptim.inference_mode(False):
+        assert not tinyoptim.is_grad_enabled()
+
+    @tinyoptim.inference_mode
+    def bare():
+        return tinyoptim.is_grad_enabled()
+
+    @tinyoptim.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    assert bare() is False and called() is False and tinyoptim.is_grad_enabled()

@@ -3,7 +3,7 @@
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .sparse import SparseGrad
 from .tensor import Tensor
@@ -19,6 +19,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "inference_mode",
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",

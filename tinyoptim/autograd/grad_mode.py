@@ -119,3 +119,26 @@ class set_grad_enabled(_GradMode):
         _set(self._previous)
         mode = self.mode
         return _decorate(fn, lambda: set_grad_enabled(mode))
+
+
+class inference_mode(_GradMode):
+    """torch's ``inference_mode``: here the same as ``no_grad`` when ``mode`` is True (this
+    engine has no separate inference tensors), and no change when it is False. A context
+    manager and a decorator, with or without its parentheses."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # used bare, as a decorator
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._previous = is_grad_enabled()
+        if self.mode:
+            _set(False)
+
+    def __call__(self, fn):
+        mode = self.mode
+        return _decorate(fn, lambda: inference_mode(mode))
