@@ -570,6 +570,17 @@ def test_numpy_conversion_refuses_a_tensor_that_requires_grad():
     with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
         np.asarray(x)
     assert np.asarray(x.detach()).tolist() == [1.0, 1.0]
+    with tinyoptim.no_grad():  # torch allows it when no graph is being recorded
+        assert x.numpy().tolist() == [1.0, 1.0]
+
+
+def test_format_of_a_0d_tensor_is_its_values():
+    assert f"{tinyoptim.tensor(1.5):.2f}" == "1.50"
+    assert f"{tinyoptim.tensor([1.5])}" == str(tinyoptim.tensor([1.5]))
+    with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
+        f"{tinyoptim.tensor([1.5]):.2f}"
+    with pytest.raises(TypeError, match="passed to Parameter.__format__"):  # as torch's
+        f"{tinyoptim.nn.Parameter(tinyoptim.tensor(1.5)):.2f}"
 
 
 def test_to_with_copy_always_copies():

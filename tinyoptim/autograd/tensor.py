@@ -272,9 +272,15 @@ class Tensor(TensorOps):
 
     def numpy(self):
         """A host NumPy array (shares memory on the CPU, a copy from other devices)."""
-        if self._requires_grad:
+        if self._requires_grad and grad_mode.current.enabled:  # torch allows it under no_grad
             raise RuntimeError(NUMPY_REQUIRES_GRAD)
         return self.backend.to_host(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its value (``f"{loss:.3f}"``); others as ``object`` does."""
+        if self.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def item(self):
         """The single value as a Python number (an explicit host crossing)."""
