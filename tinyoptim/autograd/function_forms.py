@@ -28,7 +28,9 @@ METHODS = (
     "masked_fill isnan isinf isfinite nan_to_num "
     # reductions
     "sum mean std var max min amax amin argmax argmin logsumexp norm all any "
-    "softmax log_softmax "
+    "softmax log_softmax prod cumsum cumprod "
+    # ordering
+    "sort argsort topk flip roll "
     # structure
     "reshape flatten squeeze unsqueeze transpose swapaxes permute t narrow chunk split "
     "unbind gather index_select clone detach is_floating_point "

@@ -15,6 +15,7 @@ from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
 from .ops._util import check_broadcast
 from .tensor_inplace import InplaceOps, _bound
+from .tensor_ordering import OrderingOps
 from .tensor_pointwise import PointwiseOps
 from .tensor_structure import StructureOps
 
@@ -37,10 +38,11 @@ def _return_type(name: str):
 Max, Min = _return_type("max"), _return_type("min")
 
 
-class TensorOps(InplaceOps, PointwiseOps, StructureOps):
+class TensorOps(InplaceOps, PointwiseOps, StructureOps, OrderingOps):
     """The op methods of ``Tensor``, which inherits them (no state of its own); the in-place
-    ones are in ``tensor_inplace.py``, more elementwise ones in ``tensor_pointwise.py`` and
-    more structural ones in ``tensor_structure.py``."""
+    ones are in ``tensor_inplace.py``, more elementwise ones in ``tensor_pointwise.py``,
+    more structural ones in ``tensor_structure.py``, and sorting, scans and products in
+    ``tensor_ordering.py``."""
 
     __slots__ = ()
 

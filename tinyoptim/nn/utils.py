@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 
 from ..autograd import factories
+from ..autograd.function import quiet_math  # what Function.quiet ops run under
 from ..autograd.functional import cat, stack
 from ..autograd.grad_mode import no_grad
 from ..autograd.sparse import SparseGrad
 from ..autograd.tensor import Tensor
-from ..backends import quiet_math
 
 NONFINITE_NORM = (
     "The total norm of order {} for gradients from `parameters` is non-finite, so it cannot "
