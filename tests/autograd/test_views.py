@@ -262,3 +262,24 @@ def test_views_and_their_bases_pickle_and_copy(device):
     for copied in (pickle.loads(pickle.dumps(detached)), copy.deepcopy(detached)):
         assert copied.tolist() == [2.0, 3.0] and copied._base is None  # a tensor of its own
     assert view._base is base
+
+
+def test_inplace_into_an_expanded_tensor_is_refused_as_in_torch(device):
+    x = tinyoptim.zeros(1, 2, device=device)
+    e = x.expand(3, 2)
+    message = "more than one element of the written-to tensor refers to a single memory location"
+    for op in (
+        lambda: e.add_(1),
+        lambda: e.mul_(2),
+        lambda: e.copy_(tinyoptim.ones(3, 2, device=device)),
+    ):
+        with pytest.raises(RuntimeError, match=message):
+            op()
+    assert x.tolist() == [[0.0, 0.0]]
+
+
+def test_an_expand_that_repeats_nothing_is_a_writable_view(device):
+    x = tinyoptim.zeros(2, device=device)
+    x.expand(1, 2).add_(1)
+    x.expand(2).add_(1)
+    assert x.tolist() == [2.0, 2.0]

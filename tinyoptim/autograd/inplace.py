@@ -15,6 +15,10 @@ from . import views
 from .grad_mode import is_grad_enabled
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
 
 
 def _check_leaf(t) -> None:
@@ -43,6 +47,7 @@ def apply(t, fn, *others, **options):
     others = tuple(_operand(o, t) for o in others)
     if "key" not in options:  # an elementwise op: the result must keep t's shape
         _check_out_shape(t.shape, [o.shape for o in others if isinstance(o, Tensor)])
+        _check_overlap(t)
     if not _records(t, *others):
         raw = [o.data if isinstance(o, Tensor) else o for o in others]
         for o in others:
@@ -57,6 +62,14 @@ def apply(t, fn, *others, **options):
         t._version_counter.value += 1
         return t
     return _rebase(t, fn, *others, **options)
+
+
+def _check_overlap(t) -> None:
+    """torch's refusal to write elementwise into a tensor whose elements share memory (an
+    ``expand()`` result: a stride of 0 along an axis longer than 1)."""
+    data = t.data
+    if 0 in data.strides and any(s == 0 and n > 1 for s, n in zip(data.strides, data.shape)):
+        raise RuntimeError(OVERLAP)
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
