@@ -268,3 +268,24 @@ def test_an_op_reads_the_value_before_a_later_in_place_op(later, expected, devic
     assert x.grad.tolist() == [expected] * 3
     y.sum().backward()  # and y's own graph now goes through mul_
     assert x.grad.tolist() == [expected + 2.0] * 3
+
+
+def test_torchs_other_backward_and_grad_arguments(device):
+    x = tinyoptim.ones(2, device=device, requires_grad=True)
+    y = tinyoptim.ones(2, device=device, requires_grad=True)
+    gx, gy = tinyoptim.autograd.grad((x * 2).sum(), [x, y], materialize_grads=True)
+    assert gx.tolist() == [2.0, 2.0] and gy.tolist() == [0.0, 0.0]
+    assert tinyoptim.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)[1] is None
+    with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed"):
+        tinyoptim.autograd.grad((x * 2).sum(), [x, y], allow_unused=False, materialize_grads=True)
+    with pytest.raises(NotImplementedError, match="higher-order gradients are out of scope"):
+        (x * 2).sum().backward(create_graph=True)
+    with pytest.raises(NotImplementedError, match="create_graph=True is not supported"):
+        tinyoptim.autograd.grad((x * 2).sum(), x, create_graph=True)
+    with pytest.warns(FutureWarning, match="`grad_variables` is deprecated"):
+        tinyoptim.autograd.backward(
+            (x * 3).sum(), grad_variables=tinyoptim.tensor(2.0, device=device)
+        )
+    assert x.grad.tolist() == [6.0, 6.0]
+    (x * y).sum().backward(inputs=[y])
+    assert x.grad.tolist() == [6.0, 6.0] and y.grad.tolist() == [1.0, 1.0]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import threading
+import warnings
 
 from ..backends import quiet_math
 from . import anomaly
@@ -253,8 +254,36 @@ def _accumulate(tensor, grad, owned: bool) -> None:
         current.data += grad
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None) -> None:
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves."""
+NO_CREATE_GRAPH = (
+    "create_graph=True is not supported: backward computes on arrays and records no graph, "
+    "so higher-order gradients are out of scope. Use create_graph=False."
+)
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or only
+    of ``inputs`` when given)."""
+    if create_graph:
+        raise NotImplementedError(NO_CREATE_GRAPH)
+    if grad_variables is not None:
+        warnings.warn(
+            "`grad_variables` is deprecated. Use `grad_tensors` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                "`backward()`. Please only use `grad_tensors`."
+            )
+        grad_tensors = grad_variables
     tensors, grads = _seed(tensors, grad_tensors)
     with _final_callbacks():
         if inputs is None:
@@ -267,9 +296,36 @@ def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None) -> None
                 _accumulate(tensor, grad, owned=False)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bool = False):
-    """The gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` alone."""
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
+    """The gradients of ``outputs`` with respect to ``inputs``, leaving ``.grad`` alone.
+
+    ``materialize_grads=True`` gives zeros, not None, for inputs the outputs do not use.
+    ``create_graph`` and ``is_grads_batched`` are not supported (higher-order gradients
+    are out of scope); ``only_inputs`` is ignored, as in torch.
+    """
     from .tensor import Tensor
+
+    if create_graph:
+        raise NotImplementedError(NO_CREATE_GRAPH)
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported")
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but "
+            "got: allow_unused=False."
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
 
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
@@ -287,7 +343,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused: bo
                     f"The differentiated Tensor at index {index} appears to not have been used "
                     "in the graph. Set allow_unused=True if this is the desired behavior."
                 )
-            result.append(None)
+            zeros = t.backend.xp.zeros(t.shape, dtype=t.data.dtype) if materialize_grads else None
+            result.append(None if zeros is None else Tensor._make(zeros, t.device))
         elif isinstance(g, SparseGrad):
             result.append(g)
         else:

@@ -218,9 +218,10 @@ class Tensor(TensorOps):
 
     # -- autograd --------------------------------------------------------------------
 
-    def backward(self, gradient=None, retain_graph: bool | None = None, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        engine.backward(self, gradient, retain_graph, inputs)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``create_graph`` must be
+        False: higher-order gradients are out of scope)."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def __getstate__(self):
         """For pickle and deepcopy: the slots and attributes, less the view links (weak
