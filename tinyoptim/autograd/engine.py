@@ -26,6 +26,7 @@ import warnings
 
 from ..backends import quiet_math
 from . import anomaly
+from .hooks import run_post_accumulate_hooks
 from .sparse import SparseGrad
 
 NON_SCALAR = "grad can be implicitly created only for scalar outputs"
@@ -135,8 +136,15 @@ def _run_backward(tensors, grad_tensors, retain_graph: bool, capture):
             captured[id(leaf)] = grad
         return [captured.get(id(t)) for t in capture]
     for leaf, grad, owned in leaf_grads.values():
-        _accumulate(leaf, grad, owned)
+        _accumulate_leaf(leaf, grad, owned)
     return None
+
+
+def _accumulate_leaf(tensor, grad, owned: bool) -> None:
+    """``_accumulate``, then the leaf's post-accumulate hooks."""
+    _accumulate(tensor, grad, owned)
+    if tensor.__dict__.get("_post_accumulate_hooks"):
+        run_post_accumulate_hooks(tensor)
 
 
 def run_hooks(hooks, grad, device):
@@ -293,7 +301,7 @@ def backward(
         found = run_backward(tensors, grads, bool(retain_graph), capture=inputs)
         for tensor, grad in zip(inputs, found):
             if grad is not None:
-                _accumulate(tensor, grad, owned=False)
+                _accumulate_leaf(tensor, grad, owned=False)
 
 
 def grad(

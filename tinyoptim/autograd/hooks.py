@@ -53,3 +53,24 @@ def register_tensor_hook(tensor, hook) -> RemovableHandle:
             registry = node._tensor_hooks = OrderedDict()
             node._hook_device = tensor.device
     return register(registry, hook)
+
+
+def register_post_accumulate_hook(tensor, hook) -> RemovableHandle:
+    """``tensor.register_post_accumulate_grad_hook(hook)``: ``hook(tensor)`` runs each time
+    a backward pass has added into the leaf's ``.grad`` (not for ``autograd.grad``)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(CANNOT_HOOK)
+    if tensor.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    registry = tensor.__dict__.get("_post_accumulate_hooks")
+    if registry is None:
+        registry = tensor._post_accumulate_hooks = OrderedDict()
+    return register(registry, hook)
+
+
+def run_post_accumulate_hooks(tensor) -> None:
+    """The leaf's post-accumulate hooks, in order; each must return None."""
+    for hook in list(tensor._post_accumulate_hooks.values()):
+        result = hook(tensor)
+        if result is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")

@@ -219,8 +219,7 @@ class Tensor(TensorOps):
     # -- autograd --------------------------------------------------------------------
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``create_graph`` must be
-        False: higher-order gradients are out of scope)."""
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (not ``create_graph``)."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def __getstate__(self):
@@ -264,6 +263,10 @@ class Tensor(TensorOps):
         tensor it returns replaces the gradient. Returns a handle whose ``remove()``
         unregisters it."""
         return hooks.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` each time backward has added into this leaf's ``.grad``."""
+        return hooks.register_post_accumulate_hook(self, hook)
 
     @property
     def retains_grad(self) -> bool:
