@@ -20,38 +20,54 @@ from ..autograd.ops import elementwise as ew
 from ..autograd.ops import embedding as embedding_ops
 from ..autograd.ops import loss as loss_ops
 from ..autograd.tensor import Tensor
+from ._activations import elu, hardtanh, leaky_relu, mish, relu6, silu, softmin, softplus, softsign
 from ._losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     mse_loss,
     nll_loss,
 )
+from ._more_losses import binary_cross_entropy, huber_loss, kl_div, l1_loss, smooth_l1_loss
 from ._padding import pad
 from ._pooling import avg_pool2d, max_pool2d, max_pool2d_with_indices, max_unpool2d
 
 __all__ = [
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",
     "cross_entropy",
     "dropout",
+    "elu",
     "embedding",
     "flatten",
     "gelu",
+    "hardtanh",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
     "layer_norm",
+    "leaky_relu",
     "linear",
     "log_softmax",
     "logsigmoid",
     "max_pool2d",
     "max_pool2d_with_indices",
     "max_unpool2d",
+    "mish",
     "mse_loss",
     "nll_loss",
     "pad",
     "relu",
+    "relu6",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
     "softmax",
+    "softmin",
+    "softplus",
+    "softsign",
     "tanh",
 ]
 
