@@ -1,5 +1,6 @@
 """Looking up a submodule, parameter or buffer by its dotted path (``"encoder.0.weight"``),
-for ``Module.get_submodule``, ``get_parameter`` and ``get_buffer``, with torch's messages."""
+for ``Module.get_submodule``, ``get_parameter`` and ``get_buffer``, and putting a
+submodule there (``set_submodule``), with torch's messages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,24 @@ def submodule(root, target: str):
         if not isinstance(module, Module):
             raise AttributeError(f"`{item}` is not an nn.Module")
     return module
+
+
+def set_submodule(root, target: str, module, strict: bool = False) -> None:
+    """Make ``module`` the submodule of ``root`` at ``target``; with ``strict`` only in
+    place of one that exists."""
+    from .module import Module
+
+    if target == "":
+        raise ValueError("Cannot set the submodule without a target name!")
+    if not isinstance(module, Module):
+        raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+    path, _, name = target.rpartition(".")
+    parent = submodule(root, path)
+    if strict and not hasattr(parent, name):
+        raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+    if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+        raise AttributeError(f"`{name}` is not an nn.Module")
+    setattr(parent, name, module)
 
 
 def parameter(root, target: str):

@@ -5,17 +5,22 @@ Assigning a ``Parameter`` or a ``Module`` to an attribute registers it (in
 that is state but not learnable (running means). Everything that walks a model
 (``named_parameters``, ``state_dict``, ``to``, ``train``) follows those registries, so the
 names are torch's: ``"0.weight"``, ``"encoder.layers.1.bias"``.
+
+The rest of torch's interface comes from mixins: state dicts and their customization
+points (``_state.StateDict``), forward and state-dict hooks (``_hooks``), backward hooks
+(``_backward_hooks``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
 
+from ..autograd.factories import empty_like
 from ..autograd.tensor import Tensor, requested_dtype
 from ..autograd.zero_grad import zero_grads
 from . import _paths, _printing, _state
-from ._hooks import ForwardHooks
+from ._backward_hooks import BackwardHooks, init_backward_hooks
+from ._hooks import ForwardHooks, StateDictHooks
 from .parameter import Parameter
 
 
@@ -23,7 +28,7 @@ def _join(prefix: str, name: str) -> str:
     return prefix + ("." if prefix else "") + name
 
 
-class Module(ForwardHooks):
+class Module(_state.StateDict, StateDictHooks, BackwardHooks, ForwardHooks):
     """Base class of every layer: holds parameters, buffers and submodules by name."""
 
     training: bool
@@ -34,7 +39,18 @@ class Module(ForwardHooks):
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        self._init_hooks()
+
+    def _init_hooks(self) -> None:
+        """Empty hook registries (only the missing ones, for an older pickle)."""
         self._init_forward_hooks()
+        self._init_state_dict_hooks()
+        init_backward_hooks(self)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self._init_hooks()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -42,8 +58,13 @@ class Module(ForwardHooks):
         )
 
     def __call__(self, *args, **kwargs):
-        """Run ``forward``, and the forward hooks around it if there are any."""
-        if self._forward_pre_hooks or self._forward_hooks:
+        """Run ``forward``, and the hooks around it if there are any."""
+        if (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -181,6 +202,11 @@ class Module(ForwardHooks):
         """The descendant at the dotted path ``target`` ("" is this module)."""
         return _paths.submodule(self, target)
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``: replace the submodule there, or
+        (unless ``strict``) add it to the existing parent."""
+        _paths.set_submodule(self, target, module, strict)
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target``."""
         return _paths.parameter(self, target)
@@ -246,49 +272,9 @@ class Module(ForwardHooks):
         fn(self)
         return self
 
-    # -- state dicts -------------------------------------------------------------------
-
-    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
-        """Parameters and persistent buffers by dotted name, as detached tensors sharing data.
-
-        As torch's, the dict carries ``_metadata``: each module's ``_version``, by which
-        ``load_state_dict`` tells a checkpoint of an older layout from a faulty one.
-        """
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        for name, child in self._modules.items():
-            if child is not None:
-                child.state_dict(
-                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
-                )
-        return destination
-
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values in place; return ``(missing_keys, unexpected_keys)``.
-
-        With ``strict`` missing and unexpected keys raise torch's ``RuntimeError``; a shape
-        mismatch always does.
-        """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        if assign:
-            raise ValueError("load_state_dict(assign=True) is not supported by tinyoptim")
-        metadata = getattr(state_dict, "_metadata", None)
-        return _state.load(self, dict(state_dict), strict, metadata)  # older ones get filled in
+    # -- state dicts (``_state.StateDict``) ----------------------------------------------
 
     _version: int = 1  # a layer whose state_dict layout changed counts up (BatchNorm: 2)
-
-    def _upgrade_state_dict(self, state_dict: dict, prefix: str, version) -> None:
-        """Add what a checkpoint of an older ``version`` (None: unknown) lacks (nothing here)."""
 
     # -- modes, devices, grads -----------------------------------------------------------
 
@@ -344,9 +330,32 @@ class Module(ForwardHooks):
         """Cast floating parameters and buffers to float16, in place."""
         return self._swap_storage(lambda t: t.half())
 
+    def type(self, dst_type):
+        """Cast every parameter and buffer, integer ones too, to ``dst_type`` (a dtype or a
+        name such as ``"tinyoptim.DoubleTensor"``), in place."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def to_empty(self, *, device, recurse: bool = True):
+        """Give parameters and buffers new, uninitialized storage on ``device``."""
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
+    def share_memory(self):
+        """Return self. torch moves parameters and buffers into shared memory for its
+        multiprocessing; tinyoptim has no tensors shared across processes, so none move."""
+        return self
+
     def _swap_storage(self, convert):
-        """Replace each parameter's, buffer's and grad's data by ``convert(it)``, in place."""
-        _state.swap_storage(list(self.parameters()) + list(self.buffers()), convert)
+        """``_apply(convert)``, where integer tensors only move device."""
+        return self._apply(_state.keeping_integer_dtypes(convert))
+
+    def _apply(self, fn, recurse: bool = True):
+        """Replace the data of every parameter, buffer and grad by ``fn(it)`` (run under
+        no_grad), the descendants' first (unless ``recurse=False``); the objects stay."""
+        if recurse:
+            for child in self.children():
+                child._apply(fn)
+        own = [*self._parameters.values(), *self._buffers.values()]
+        _state.swap_storage([t for t in own if t is not None], fn)
         return self
 
     def zero_grad(self, set_to_none: bool = False) -> None:
