@@ -1,4 +1,4 @@
-"""Helpers around training: ``utils.data`` holds the samplers."""
+"""Helpers around training: ``utils.data`` holds data sets, samplers and ``DataLoader``."""
 
 from . import data
 

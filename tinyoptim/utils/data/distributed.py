@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 import random
 
-from ..distributed import process_group
+from ...distributed import process_group
+from .sampler import Sampler
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler[int]):
     """Indices of rank ``rank``'s shard of a data set (or of ``range(n)`` for an int ``n``).
 
     >>> list(DistributedSampler(10, num_replicas=3, rank=0, shuffle=False))
