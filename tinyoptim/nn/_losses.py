@@ -38,18 +38,23 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def mse_loss(
-    input, target, size_average=None, reduce=None, reduction="mean", weight=None
-) -> Tensor:
-    r"""\ell = (x - y)^2, reduced; with ``weight`` w, \ell = w (x - y)^2 and the mean is
-    \sum w (x - y)^2 / \sum w."""
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    """torch's warning when a regression loss's target broadcasts against its input."""
     if target.shape != input.shape:
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.",
-            stacklevel=2,
+            stacklevel=3,
         )
+
+
+def mse_loss(
+    input, target, size_average=None, reduce=None, reduction="mean", weight=None
+) -> Tensor:
+    r"""\ell = (x - y)^2, reduced; with ``weight`` w, \ell = w (x - y)^2 and the mean is
+    \sum w (x - y)^2 / \sum w."""
+    _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     diff = input - target
     loss = diff * diff

@@ -17,7 +17,7 @@ from ..autograd.functional import where
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.ops import activation_more
 from ..autograd.tensor import Tensor
-from ._losses import _reduce, _reduction
+from ._losses import _reduce, _reduction, _warn_size
 
 __all__ = ["binary_cross_entropy", "huber_loss", "kl_div", "l1_loss", "smooth_l1_loss"]
 
@@ -26,16 +26,6 @@ KL_DIV_MEAN = (
     "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
     "'mean' will be changed to behave the same as 'batchmean' in the next major release."
 )
-
-
-def _warn_size(input: Tensor, target: Tensor) -> None:
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            stacklevel=3,
-        )
 
 
 def _floating(diff: Tensor, kernel: str) -> None:
