@@ -31,6 +31,14 @@ METHODS = (
     "softmax log_softmax prod cumsum cumprod "
     # ordering
     "sort argsort topk flip roll "
+    # indexing
+    "scatter scatter_add index_add index_fill index_copy masked_select nonzero "
+    "take_along_dim select tril triu diag outer trace repeat_interleave movedim moveaxis "
+    "unflatten tensor_split "
+    # more math
+    "atan2 arctan2 hypot fmod copysign logaddexp xlogy float_power sgn signbit erfc erfinv "
+    "lgamma digamma logit sinc deg2rad rad2deg i0 nansum nanmean count_nonzero aminmax "
+    "median nanmedian kthvalue mode logcumsumexp "
     # structure
     "reshape flatten squeeze unsqueeze transpose swapaxes permute t narrow chunk split "
     "unbind gather index_select clone detach is_floating_point "

@@ -14,7 +14,9 @@ from .function import DEVICE_MISMATCH, labelled
 from .ops import activation, index, linalg, reduce, selection, shape, softmax
 from .ops import elementwise as ew
 from .ops._util import check_broadcast
+from .tensor_indexing import IndexingOps
 from .tensor_inplace import InplaceOps, _bound
+from .tensor_math import MathOps
 from .tensor_ordering import OrderingOps
 from .tensor_pointwise import PointwiseOps
 from .tensor_structure import StructureOps
@@ -38,11 +40,12 @@ def _return_type(name: str):
 Max, Min = _return_type("max"), _return_type("min")
 
 
-class TensorOps(InplaceOps, PointwiseOps, StructureOps, OrderingOps):
+class TensorOps(InplaceOps, PointwiseOps, StructureOps, OrderingOps, IndexingOps, MathOps):
     """The op methods of ``Tensor``, which inherits them (no state of its own); the in-place
     ones are in ``tensor_inplace.py``, more elementwise ones in ``tensor_pointwise.py``,
-    more structural ones in ``tensor_structure.py``, and sorting, scans and products in
-    ``tensor_ordering.py``."""
+    more structural ones in ``tensor_structure.py``, sorting, scans and products in
+    ``tensor_ordering.py``, scatters, masks and triangles in ``tensor_indexing.py``, and
+    special functions and robust reductions in ``tensor_math.py``."""
 
     __slots__ = ()
 

@@ -104,6 +104,13 @@ class CupyBackend:
     def erf(self, x):
         return importlib.import_module("cupyx.scipy.special").erf(x)
 
+    def special(self, name: str, x):
+        """The special function torch calls ``name``, from ``cupyx.scipy.special``."""
+        module = importlib.import_module("cupyx.scipy.special")
+        if name == "trigamma":
+            return module.polygamma(1, x)
+        return getattr(module, {"lgamma": "gammaln"}.get(name, name))(x)
+
     def synchronize(self) -> None:
         self.xp.cuda.Device(self.index).synchronize()
 

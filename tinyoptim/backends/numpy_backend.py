@@ -10,6 +10,16 @@ import scipy.special
 
 from .pointer_table import PointerTable
 
+SPECIAL = {  # torch's name: SciPy's function (the CPU backends share them)
+    "erf": scipy.special.erf,
+    "erfc": scipy.special.erfc,
+    "erfinv": scipy.special.erfinv,
+    "lgamma": scipy.special.gammaln,
+    "digamma": scipy.special.psi,
+    "trigamma": functools.partial(scipy.special.polygamma, 1),
+    "i1": scipy.special.i1,
+}
+
 
 class NumpyBackend:
     """Array math on the CPU through NumPy."""
@@ -74,6 +84,10 @@ class NumpyBackend:
     def erfinv(self, x):
         """The inverse error function, elementwise (for ``nn.init.trunc_normal_``)."""
         return scipy.special.erfinv(x)
+
+    def special(self, name: str, x):
+        """The special function torch calls ``name`` (``SPECIAL``), from SciPy."""
+        return SPECIAL[name](x)
 
     def synchronize(self) -> None:
         """Nothing to wait for on the CPU."""

@@ -20,7 +20,7 @@ import types
 import numpy
 import scipy.special
 
-from .numpy_backend import _span
+from .numpy_backend import SPECIAL, _span
 
 IMPLICIT = (
     "Implicit conversion of a strict-device array to host memory is not allowed: "
@@ -250,6 +250,10 @@ class StrictBackend:
 
     def erf(self, x: StrictArray) -> StrictArray:
         return StrictArray(scipy.special.erf(x._a))
+
+    def special(self, name: str, x: StrictArray) -> StrictArray:
+        """The special function torch calls ``name``, from SciPy (``numpy_backend.SPECIAL``)."""
+        return StrictArray(SPECIAL[name](x._a))
 
     def synchronize(self) -> None:
         """Nothing to wait for."""
