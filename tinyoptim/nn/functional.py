@@ -21,6 +21,15 @@ from ..autograd.ops import embedding as embedding_ops
 from ..autograd.ops import loss as loss_ops
 from ..autograd.tensor import Tensor
 from ._activations import elu, hardtanh, leaky_relu, mish, relu6, silu, softmin, softplus, softsign
+from ._adaptive import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+)
+from ._distance import cosine_similarity, normalize, one_hot, pairwise_distance
+from ._group_norm import dropout1d, dropout2d, group_norm, instance_norm, prelu
 from ._losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -30,21 +39,33 @@ from ._losses import (
 from ._more_losses import binary_cross_entropy, huber_loss, kl_div, l1_loss, smooth_l1_loss
 from ._padding import pad
 from ._pooling import avg_pool2d, max_pool2d, max_pool2d_with_indices, max_unpool2d
+from ._upsample import interpolate
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
     "elu",
     "embedding",
     "flatten",
     "gelu",
+    "group_norm",
     "hardtanh",
     "huber_loss",
+    "instance_norm",
+    "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
@@ -58,7 +79,11 @@ __all__ = [
     "mish",
     "mse_loss",
     "nll_loss",
+    "normalize",
+    "one_hot",
     "pad",
+    "pairwise_distance",
+    "prelu",
     "relu",
     "relu6",
     "sigmoid",
