@@ -218,9 +218,12 @@ class RNNBase(Module):
         )
 
     def _run(self, input, states):
-        """``(output, final_states)`` for a 3-d input and states of shape (L·D, N, ·)."""
+        """``(output, final_states)`` for a 3-d input and states of shape (L·D, N, ·).
+        Layers pass lists of per-step tensors, stacked once at the end (slicing a stacked
+        tensor step by step would send a full-size gradient back per step: O(T^2))."""
         x = input.transpose(0, 1) if self.batch_first else input
-        steps = x.size(0)
+        xs = x.unbind(0)
+        steps = len(xs)
         num_directions = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
         for layer in range(self.num_layers):
@@ -228,27 +231,25 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 names = self._all_weights[layer * num_directions + direction]
                 weights = dict(zip([n.split("_l")[0] for n in names], names))
-                w_ih, w_hh = (
-                    getattr(self, weights["weight_ih"]),
-                    getattr(self, weights["weight_hh"]),
+                w_ih, w_hh, b_ih, b_hh, w_hr = (
+                    getattr(self, weights[key]) if key in weights else None
+                    for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
                 )
-                b_ih = getattr(self, weights["bias_ih"]) if "bias_ih" in weights else None
-                b_hh = getattr(self, weights["bias_hh"]) if "bias_hh" in weights else None
-                w_hr = getattr(self, weights["weight_hr"]) if "weight_hr" in weights else None
-                gi = F.linear(x, w_ih, b_ih)  # (T, N, gates·H), every step at once
                 state = tuple(s[layer * num_directions + direction] for s in states)
                 ys = [None] * steps
                 order = range(steps) if direction == 0 else range(steps - 1, -1, -1)
                 for t in order:
-                    state = self._step(gi[t], state, w_hh, b_hh, w_hr)
+                    gi = F.linear(xs[t], w_ih, b_ih)
+                    state = self._step(gi, state, w_hh, b_hh, w_hr)
                     ys[t] = state[0]
-                outputs.append(stack(ys, 0))
+                outputs.append(ys)
                 for final, s in zip(finals, state):
                     final.append(s)
-            x = outputs[0] if num_directions == 1 else cat(outputs, dim=2)
+            xs = outputs[0] if num_directions == 1 else [cat(pair, dim=1) for pair in zip(*outputs)]
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
-        output = x.transpose(0, 1) if self.batch_first else x
+                xs = [F.dropout(y, self.dropout, True) for y in xs]
+        output = stack(xs, 0)
+        output = output.transpose(0, 1) if self.batch_first else output
         return output, [stack(final, 0) for final in finals]
 
     def _forward_one_state(self, name: str, input, hx):
