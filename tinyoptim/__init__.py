@@ -7,7 +7,7 @@ mirror torch's.
 
 __version__ = "0.1.0"
 
-from . import autograd, cuda, distributed, nn, optim, playground
+from . import autograd, cuda, distributed, nn, optim, playground, utils
 from .autograd import (
     Tensor,
     enable_grad,
@@ -113,6 +113,7 @@ __all__ = [
     "ones",
     "ones_like",
     "playground",
+    "utils",
     "rand",
     "randint",
     "randperm",
