@@ -26,7 +26,7 @@ import warnings
 
 from ..backends import quiet_math
 from . import anomaly
-from .hooks import run_post_accumulate_hooks
+from .hooks import replacement_data, run_post_accumulate_hooks
 from .sparse import SparseGrad
 
 NON_SCALAR = "grad can be implicitly created only for scalar outputs"
@@ -153,19 +153,11 @@ def run_hooks(hooks, grad, device):
     from .tensor import Tensor
 
     for hook in list(hooks.values()):
-        result = hook(Tensor._make(grad, device))
-        if result is None:
-            continue
-        name = getattr(hook, "__name__", type(hook).__name__)
-        if result.shape != grad.shape:
-            raise RuntimeError(f"hook '{name}' has changed the size of value")
-        if result.data.dtype != grad.dtype:
-            was, got = (Tensor._make(a, device).dtype.scalar_name for a in (grad, result.data))
-            raise RuntimeError(
-                f"hook '{name}' has changed the type of value (was tinyoptim.{was}Tensor got "
-                f"tinyoptim.{got}Tensor)"
-            )
-        grad = result.data
+        given = Tensor._make(grad, device)
+        result = hook(given)
+        if result is not None:
+            name = getattr(hook, "__name__", type(hook).__name__)
+            grad = replacement_data(name, result, given)
     return grad
 
 

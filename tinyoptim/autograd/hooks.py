@@ -33,6 +33,20 @@ def register(registry: OrderedDict, hook, prepend: bool = False) -> RemovableHan
     return handle
 
 
+def replacement_data(name: str, result, expected):
+    """The array of the tensor ``result`` a hook returned in place of the tensor
+    ``expected``, with torch's errors when it changed the size or the type."""
+    if result.shape != expected.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if result.dtype != expected.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was "
+            f"tinyoptim.{expected.dtype.scalar_name}Tensor got "
+            f"tinyoptim.{result.dtype.scalar_name}Tensor)"
+        )
+    return result.data
+
+
 CANNOT_HOOK = "cannot register a hook on a tensor that doesn't require gradient"
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import weakref
 
 from ..function import Function
+from ..hooks import replacement_data
 
 LABEL = "BackwardHookFunctionBackward"  # torch's name for the node of every alias
 
@@ -88,21 +89,8 @@ class Gradients:
         out = []
         for position, source in zip(self.slots, ctx.inputs):
             grad = result[position]
-            out.append(None if grad is None else _checked(grad, source))
+            out.append(None if grad is None else replacement_data("hook", grad, source))
         return tuple(out)
-
-
-def _checked(grad, source):
-    """The array of a replacement gradient, with torch's errors when a hook changed its
-    size or type."""
-    if grad.shape != source.shape:
-        raise RuntimeError("hook 'hook' has changed the size of value")
-    if grad.dtype != source.dtype:
-        raise RuntimeError(
-            f"hook 'hook' has changed the type of value (was tinyoptim.{source.dtype.scalar_name}"
-            f"Tensor got tinyoptim.{grad.dtype.scalar_name}Tensor)"
-        )
-    return grad.data
 
 
 class Gather(Function):
